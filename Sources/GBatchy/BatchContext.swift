@@ -1,0 +1,142 @@
+import Synchronization
+
+/// A unit of work, usually one request, inside which every load coalesces into batches.
+///
+/// Everything that runs inside a context shares one coalescing point. Loads issued while the context still has runnable
+/// work are queued; when no task of the context can make progress (its run queue has drained and every task is
+/// suspended), the context dispatches **every** pending batch at once, concurrently. That moment is a *tick*. Batch
+/// functions run inside the context, so loads they issue join the next tick.
+///
+/// A context is also the `TaskExecutor` its tasks run on: ``withBatchContext(isolation:_:)`` runs its body with the
+/// context as the task executor preference, so child tasks (`async let`, task groups) run on it. The executor owns no
+/// thread: it drains its jobs serially on the shared thread pool, and dispatches when the queue is empty. Nothing
+/// waits on a clock, so the same program forms the same batches on every run.
+///
+/// ```swift
+/// let users = Loader<Int, String>(name: "users") { ids in ids.map { "user \($0)" } }
+/// let names = try await withBatchContext {
+///     async let a = users.load(1)
+///     async let b = users.load(2)
+///     return try await [a, b]   // one batch: [1, 2]
+/// }
+/// ```
+///
+/// `BatchContext` is `Sendable`: its state is guarded by a lock. Loaders keep their queues and caches inside the
+/// context, so one loader shared by many concurrent contexts never mixes their keys or values.
+public final class BatchContext: TaskExecutor, Sendable {
+    /// The context bound to the running task.
+    @TaskLocal static var bound: BatchContext?
+
+    /// Everything mutable about the context.
+    let state = Mutex(ContextState())
+
+    init() {}
+
+    /// The context of the running task, or `nil` outside any context.
+    ///
+    /// ```swift
+    /// try await withBatchContext {
+    ///     #expect(BatchContext.current != nil)
+    /// }
+    /// ```
+    public static var current: BatchContext? { bound }
+
+    /// Counters for everything this context did so far: ticks, batches and keys per loader, cache hits, and the
+    /// number of tasks suspended and resumed.
+    ///
+    /// ```swift
+    /// let stats = BatchContext.current?.statistics
+    /// print(stats?.ticks ?? 0, stats?["users"].batchSizes ?? [])
+    /// ```
+    public var statistics: BatchStatistics {
+        state.withLock { state in
+            var statistics = BatchStatistics(
+                ticks: state.ticks,
+                waitersSuspended: state.waitersSuspended,
+                waitersResumed: state.waitersResumed
+            )
+            for queue in state.queueOrder {
+                statistics.loaders[queue.name, default: LoaderStatistics()].add(queue.statistics)
+            }
+            return statistics
+        }
+    }
+
+    /// Runs `body` while this context holds back dispatch.
+    ///
+    /// By default a task of the context that awaits work outside it (an actor elsewhere, I/O) does not hold dispatch
+    /// back: the context dispatches as soon as its own run queue is empty. Inside `holdingDispatch` the context does
+    /// not dispatch at all, so loads issued before and after an external await can land in one batch. This is the
+    /// opposite of gbatchy's `may_block`. Outside any context it simply runs `body`.
+    ///
+    /// ```swift
+    /// try await BatchContext.holdingDispatch {
+    ///     let first = users.future(1)
+    ///     let config = try await fetchConfiguration()   // does not dispatch users' batch yet
+    ///     let second = users.future(config.defaultUser)
+    ///     return try await pget([first, second])        // one batch with both keys
+    /// }
+    /// ```
+    ///
+    /// - Parameter body: The work to run while dispatch is held.
+    /// - Returns: What `body` returns.
+    /// - Throws: What `body` throws.
+    public static func holdingDispatch<T, E: Error>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: () async throws(E) -> T
+    ) async throws(E) -> T {
+        guard let context = current else { return try await body() }
+        context.state.withLock { $0.holds += 1 }
+        defer { context.releaseHold() }
+        return try await body()
+    }
+
+    private func releaseHold() {
+        let wake = state.withLock { state in
+            state.holds -= 1
+            return state.startDrainIfIdle()
+        }
+        if wake { scheduleDrain() }
+    }
+}
+
+/// Runs `body` inside a batch context: the current one if there is one, otherwise a new one.
+///
+/// Every load issued by `body` and by the tasks it starts (`async let`, task groups, ``spawn(priority:_:)``) coalesces
+/// with the other loads of the context. Call it from anywhere: a nonisolated function, an actor method or
+/// `@MainActor` code.
+///
+/// ```swift
+/// let users = Loader<Int, String>(name: "users") { ids in ids.map { "user \($0)" } }
+/// let pair = try await withBatchContext {
+///     async let a = users.load(1)
+///     async let b = users.load(2)
+///     return try await (a, b)
+/// }
+/// ```
+///
+/// - Parameters:
+///   - isolation: The caller's isolation; leave the default.
+///   - body: The unit of work.
+/// - Returns: What `body` returns.
+/// - Throws: What `body` throws.
+public func withBatchContext<T, E: Error>(
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: () async throws(E) -> T
+) async throws(E) -> T {
+    let context = BatchContext.current ?? BatchContext()
+    let result: Result<T, E> = await BatchContext.$bound.withValue(
+        context,
+        operation: {
+            await withTaskExecutorPreference(context, isolation: isolation) { () async -> Result<T, E> in
+                do throws(E) {
+                    return .success(try await body())
+                } catch {
+                    return .failure(error)
+                }
+            }
+        },
+        isolation: isolation
+    )
+    return try result.get()
+}

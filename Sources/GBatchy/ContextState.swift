@@ -1,0 +1,65 @@
+/// The mutable state of a ``BatchContext``, guarded by its lock.
+struct ContextState {
+    /// Jobs waiting to run on the context's executor, in arrival order.
+    var jobs: [UnownedJob] = []
+    /// Whether a drain is scheduled or running. At most one drain runs at a time, which makes the context's
+    /// executor serial.
+    var isDraining = false
+    /// The number of open ``BatchContext/holdingDispatch(isolation:_:)`` scopes. Dispatch waits while it is not zero.
+    var holds = 0
+    /// Queues with keys for the next tick, in the order their first key arrived.
+    var ready: [any ContextQueue] = []
+    /// Every loader's and batch function's queue in this context, keyed by the identity of the loader object. The
+    /// queue keeps its loader alive, so the identifier cannot be reused while the context lives.
+    var queues: [ObjectIdentifier: any ContextQueue] = [:]
+    /// Queues in the order they were created, for statistics.
+    var queueOrder: [any ContextQueue] = []
+    /// The number of dispatch rounds so far.
+    var ticks = 0
+    /// The identifier of the next waiter, unique within the context.
+    var nextWaiterID: UInt64 = 0
+    /// Tasks suspended on a batch so far.
+    var waitersSuspended = 0
+    /// Tasks resumed from a batch so far, by a result or by cancellation.
+    var waitersResumed = 0
+
+    /// Marks `queue` as having keys for the next tick.
+    ///
+    /// - Returns: whether the caller must schedule a drain because the context is idle.
+    mutating func markReady(_ queue: any ContextQueue) -> Bool {
+        ready.append(queue)
+        return startDrainIfIdle()
+    }
+
+    /// Marks the context as draining when it is idle and has something to do.
+    ///
+    /// - Returns: whether the caller must schedule a drain.
+    mutating func startDrainIfIdle() -> Bool {
+        guard !isDraining else { return false }
+        guard !jobs.isEmpty || (holds == 0 && !ready.isEmpty) else { return false }
+        isDraining = true
+        return true
+    }
+
+    /// Returns a new waiter identifier.
+    mutating func makeWaiterID() -> UInt64 {
+        nextWaiterID &+= 1
+        return nextWaiterID
+    }
+
+    /// Takes every ready queue's batches for one tick.
+    mutating func takeTick(into runs: inout [BatchRun]) {
+        ticks += 1
+        let queues = ready
+        ready.removeAll(keepingCapacity: true)
+        for queue in queues {
+            queue.takeReadyBatches(into: &runs)
+        }
+    }
+
+    /// Registers a queue created for a loader.
+    mutating func register(_ queue: any ContextQueue, for owner: ObjectIdentifier) {
+        queues[owner] = queue
+        queueOrder.append(queue)
+    }
+}

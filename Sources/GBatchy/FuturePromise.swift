@@ -1,0 +1,71 @@
+import Synchronization
+
+/// A single value that arrives later: the storage of a future derived with `map` or `flatMap`.
+///
+/// Unlike a batch store it belongs to no context, so it has a lock of its own. Its waiters are resumed exactly once,
+/// by the value or by cancellation, whichever removes them first.
+final class FuturePromise<Value: Sendable>: Sendable {
+    private struct State {
+        var result: Result<Value, any Error>?
+        var waiters: [Waiter<Value>] = []
+        var nextWaiterID: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Sets the result, once; later calls are ignored.
+    func resolve(_ result: Result<Value, any Error>) {
+        let waiters: [Waiter<Value>] = state.withLock { state in
+            guard state.result == nil else { return [] }
+            state.result = result
+            let waiters = state.waiters
+            state.waiters = []
+            return waiters
+        }
+        for waiter in waiters {
+            waiter.resume(with: result)
+        }
+    }
+
+    /// The result, if it has arrived.
+    var result: Result<Value, any Error>? {
+        state.withLock { $0.result }
+    }
+
+    /// Waits for the result.
+    func value() async throws -> Value {
+        let id: UInt64
+        switch state.withLock({ state -> Result<Value, any Error>? in
+            if let result = state.result { return result }
+            state.nextWaiterID &+= 1
+            return nil
+        }) {
+        case .some(let result): return try result.get()
+        case .none: id = state.withLock { $0.nextWaiterID }
+        }
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Value, any Error>) in
+                let immediate: Result<Value, any Error>? = state.withLock { state in
+                    if let result = state.result { return result }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    state.waiters.append(.value(id: id, index: 0, continuation))
+                    return nil
+                }
+                if let immediate { continuation.resume(with: immediate) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeWaiter(id: id) }
+            waiter?.resumeCancelled()
+        }
+    }
+
+    /// Calls `callback` with the result when it arrives, at once if it is there.
+    func whenFinished(_ callback: @escaping @Sendable (Result<Value, any Error>) -> Void) {
+        let ready: Result<Value, any Error>? = state.withLock { state in
+            if let result = state.result { return result }
+            state.waiters.append(.callback(index: 0, callback))
+            return nil
+        }
+        if let ready { callback(ready) }
+    }
+}

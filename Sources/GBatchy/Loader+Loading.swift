@@ -1,0 +1,139 @@
+extension Loader {
+    /// Loads the value of `key`: from the context's cache, or in the next batch.
+    ///
+    /// ```swift
+    /// let user = try await users.load(1)
+    /// ```
+    ///
+    /// - Parameter key: The key to load.
+    /// - Returns: The value the batch function gave for `key`.
+    /// - Throws: The error of the key or of its whole batch, ``BatchError`` for a malformed answer, or
+    ///   `CancellationError` when the calling task is cancelled while it waits.
+    public func load(_ key: Key) async throws -> Value {
+        try Task.checkCancellation()
+        let context = BatchContext.current ?? BatchContext()
+        return try await context.value(of: context.slot(for: key, in: self))
+    }
+
+    /// Queues `key` now and returns its pending value, without creating a task (gbatchy's `as_future=True`).
+    ///
+    /// ```swift
+    /// let a = users.future(1), b = users.future(2)
+    /// let both = try await pget([a, b])   // one batch: [1, 2]
+    /// ```
+    ///
+    /// - Parameter key: The key to load.
+    /// - Returns: A future of the key's value.
+    public func future(_ key: Key) -> BatchFuture<Value> {
+        let context = BatchContext.current ?? BatchContext()
+        return BatchFuture(context: context, slot: context.slot(for: key, in: self))
+    }
+
+    /// Loads many keys in one step, without a task per key, and keeps each key's own result.
+    ///
+    /// ```swift
+    /// let results = await users.loadMany([1, 2, 99])
+    /// let found = results.compactMap { try? $0.get() }
+    /// ```
+    ///
+    /// - Parameter keys: The keys to load, in any order, duplicates allowed.
+    /// - Returns: One result per key, in the order of `keys`. A cancelled task gets `CancellationError` for the keys
+    ///   that were not ready.
+    public func loadMany(_ keys: some Sequence<Key>) async -> [Result<Value, any Error>] {
+        let context = BatchContext.current ?? BatchContext()
+        let slots = context.slots(for: Array(keys), in: self)
+        await context.waitForCompletion(of: context.pendingStores(of: slots))
+        return context.results(of: slots)
+    }
+
+    /// Loads many keys and returns their values, or throws the error of the first key that failed.
+    ///
+    /// ```swift
+    /// let team = try await users.loadAll([1, 2, 3])
+    /// ```
+    ///
+    /// - Parameter keys: The keys to load.
+    /// - Returns: One value per key, in the order of `keys`.
+    /// - Throws: The error of the first failed key, in key order.
+    public func loadAll(_ keys: some Sequence<Key>) async throws -> [Value] {
+        try await loadMany(keys).map { try $0.get() }
+    }
+
+    /// Puts `value` in the current context's cache for `key`, unless the key is already cached.
+    ///
+    /// Outside any context, or when caching is off, it does nothing.
+    ///
+    /// ```swift
+    /// users.prime(1, User(id: 1, name: "Ann"))
+    /// ```
+    public func prime(_ key: Key, _ value: Value) {
+        BatchContext.current?.withQueue(of: self) { queue, _ in queue.prime(key, value) }
+    }
+
+    /// Removes `key` from the current context's cache, so that the next load fetches it again.
+    ///
+    /// A batch already running for the key still answers its waiters.
+    public func clear(_ key: Key) {
+        BatchContext.current?.withQueue(of: self) { queue, _ in queue.cache[key] = nil }
+    }
+
+    /// Empties this loader's cache in the current context.
+    public func clearAll() {
+        BatchContext.current?.withQueue(of: self) { queue, _ in queue.cache.removeAll() }
+    }
+}
+
+extension BatchContext {
+    /// Runs `body` with the loader's queue in this context, under the context lock.
+    func withQueue<Key, Value, R>(
+        of loader: Loader<Key, Value>,
+        _ body: @Sendable (LoaderQueue<Key, Value>, inout ContextState) -> R
+    ) -> R {
+        state.withLock { state in
+            let queue = state.queue(for: loader) { LoaderQueue(loader: loader, context: self) }
+            return body(queue, &state)
+        }
+    }
+
+    /// The slot of `key` in `loader`'s queue, queuing the key if needed.
+    func slot<Key, Value>(for key: Key, in loader: Loader<Key, Value>) -> Slot<Value> {
+        let (slot, wake) = withQueue(of: loader) { queue, state in queue.slot(for: key, state: &state) }
+        if wake { scheduleDrain() }
+        return slot
+    }
+
+    /// The slots of `keys` in `loader`'s queue, queuing them under one lock.
+    func slots<Key, Value>(for keys: [Key], in loader: Loader<Key, Value>) -> [Slot<Value>] {
+        let (slots, wake) = withQueue(of: loader) { queue, state in
+            var slots: [Slot<Value>] = []
+            slots.reserveCapacity(keys.count)
+            var wake = false
+            for key in keys {
+                let (slot, wakeForKey) = queue.slot(for: key, state: &state)
+                slots.append(slot)
+                wake = wake || wakeForKey
+            }
+            return (slots, wake)
+        }
+        if wake { scheduleDrain() }
+        return slots
+    }
+
+    /// The distinct stores among `slots` whose batch has not finished.
+    func pendingStores<Value>(of slots: [Slot<Value>]) -> [BatchStore<Value>] {
+        state.withLock { _ in
+            var stores: [BatchStore<Value>] = []
+            for slot in slots where slot.store.outcome.isPending {
+                if !stores.contains(where: { $0 === slot.store }) { stores.append(slot.store) }
+            }
+            return stores
+        }
+    }
+
+    /// The results of `slots`, with `CancellationError` for those whose batch has not finished.
+    func results<Value>(of slots: [Slot<Value>]) -> [Result<Value, any Error>] {
+        state.withLock { _ in
+            slots.map { $0.store.outcome.result(at: $0.index) ?? .failure(CancellationError()) }
+        }
+    }
+}

@@ -1,0 +1,7 @@
+let arguments = CommandLine.arguments.dropFirst()
+switch arguments.first {
+case "seed":
+    try await SeedExample.test()
+default:
+    try await SeedExample.test()
+}
