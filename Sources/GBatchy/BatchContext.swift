@@ -120,6 +120,8 @@ public final class BatchContext: TaskExecutor, Sendable {
 ///   - body: The unit of work.
 /// - Returns: What `body` returns.
 /// - Throws: What `body` throws.
+///
+/// It throws what `body` throws, and nothing when `body` cannot throw.
 public func withBatchContext<T, E: Error>(
     isolation: isolated (any Actor)? = #isolation,
     _ body: () async throws(E) -> T
