@@ -13,7 +13,13 @@ extension BatchContext {
         case .ready(let result): return try result.get()
         case .waiter(let waiterID): id = waiterID
         }
-        return try await withTaskCancellationHandler {
+        return try await BatchContext.releasingHold { () async throws -> Value in
+            try await suspend(on: slot, waiterID: id)
+        }
+    }
+
+    private func suspend<Value>(on slot: Slot<Value>, waiterID id: UInt64) async throws -> Value {
+        try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Value, any Error>) in
                 let immediate: Result<Value, any Error>? = state.withLock { state in
                     if let result = slot.store.outcome.result(at: slot.index) { return result }
@@ -36,19 +42,23 @@ extension BatchContext {
             if Task.isCancelled { return }
             let id: UInt64? = state.withLock { state in store.outcome.isPending ? state.makeWaiterID() : nil }
             guard let id else { continue }
-            await withTaskCancellationHandler {
-                await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-                    let suspended = state.withLock { state in
-                        guard store.outcome.isPending, !Task.isCancelled else { return false }
-                        store.waiters.append(.completion(id: id, continuation))
-                        state.waitersSuspended += 1
-                        return true
-                    }
-                    if !suspended { continuation.resume() }
+            await BatchContext.releasingHold { await suspend(untilFinished: store, waiterID: id) }
+        }
+    }
+
+    private func suspend<Value>(untilFinished store: BatchStore<Value>, waiterID id: UInt64) async {
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+                let suspended = state.withLock { state in
+                    guard store.outcome.isPending, !Task.isCancelled else { return false }
+                    store.waiters.append(.completion(id: id, continuation))
+                    state.waitersSuspended += 1
+                    return true
                 }
-            } onCancel: {
-                self.cancelWaiter(id, in: store)
+                if !suspended { continuation.resume() }
             }
+        } onCancel: {
+            self.cancelWaiter(id, in: store)
         }
     }
 

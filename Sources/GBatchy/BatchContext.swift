@@ -66,15 +66,22 @@ public final class BatchContext: TaskExecutor, Sendable {
     ///
     /// By default a task of the context that awaits work outside it (an actor elsewhere, I/O) does not hold dispatch
     /// back: the context dispatches as soon as its own run queue is empty. Inside `holdingDispatch` the context does
-    /// not dispatch at all, so loads issued before and after an external await can land in one batch. This is the
-    /// opposite of gbatchy's `may_block`. Outside any context it simply runs `body`.
+    /// not dispatch while the task that called it runs or awaits work outside the context, so loads issued before and
+    /// after an external await land in one batch. This is the opposite of gbatchy's `may_block`.
+    ///
+    /// When that task waits for a batch itself (`load`, `loadMany`, a future, ``pget(_:)-(Sequence)``, ``pmap(_:_:)``,
+    /// a ``BatchTask``), it no longer holds dispatch back, exactly as gbatchy counts a greenlet blocked on a batch.
+    /// Awaiting an `async let` or a task group of its own whose loads need a tick does hold it back: keep such work
+    /// outside the scope. Outside any context, `holdingDispatch` simply runs `body`.
     ///
     /// ```swift
-    /// try await BatchContext.holdingDispatch {
-    ///     let first = users.future(1)
-    ///     let config = try await fetchConfiguration()   // does not dispatch users' batch yet
-    ///     let second = users.future(config.defaultUser)
-    ///     return try await pget([first, second])        // one batch with both keys
+    /// try await withBatchContext {
+    ///     let both = try await BatchContext.holdingDispatch {
+    ///         let first = users.future(1)
+    ///         let settings = try await settingsService.current()   // users' batch waits
+    ///         let second = users.future(settings.defaultUserID)
+    ///         return try await pget([first, second])               // one batch with both keys
+    ///     }
     /// }
     /// ```
     ///
@@ -86,12 +93,28 @@ public final class BatchContext: TaskExecutor, Sendable {
         _ body: () async throws(E) -> T
     ) async throws(E) -> T {
         guard let context = current else { return try await body() }
-        context.state.withLock { $0.holds += 1 }
+        let scope = HoldScope(context: context)
+        context.acquireHold()
         defer { context.releaseHold() }
-        return try await body()
+        let result: Result<T, E> = await $holdScope.withValue(
+            scope,
+            operation: { () async -> Result<T, E> in
+                do throws(E) {
+                    return .success(try await body())
+                } catch {
+                    return .failure(error)
+                }
+            },
+            isolation: isolation
+        )
+        return try result.get()
     }
 
-    private func releaseHold() {
+    func acquireHold() {
+        state.withLock { $0.holds += 1 }
+    }
+
+    func releaseHold() {
         let wake = state.withLock { state in
             state.holds -= 1
             return state.startDrainIfIdle()

@@ -65,8 +65,12 @@ public struct LoaderStatistics: Sendable, Hashable, CustomStringConvertible {
     /// The number of keys sent to the batch function, over every batch.
     public var keys: Int { batchSizes.reduce(0, +) }
 
-    /// Creates empty counters.
-    public init() {}
+    /// Creates counters, empty by default.
+    public init(loads: Int = 0, cacheHits: Int = 0, batchSizes: [Int] = []) {
+        self.loads = loads
+        self.cacheHits = cacheHits
+        self.batchSizes = batchSizes
+    }
 
     mutating func add(_ other: LoaderStatistics) {
         loads += other.loads

@@ -19,12 +19,14 @@ public struct BatchTask<Value: Sendable>: BatchAwaitable, Hashable {
     ///
     /// - Throws: What the task threw.
     public var value: Value {
-        get async throws { try await task.value }
+        get async throws {
+            try await BatchContext.releasingHold { () async throws -> Value in try await task.value }
+        }
     }
 
     /// Waits for the task, and returns its value or its error.
     public var result: Result<Value, any Error> {
-        get async { await task.result }
+        get async { await BatchContext.releasingHold { await task.result } }
     }
 
     /// Cancels the task.

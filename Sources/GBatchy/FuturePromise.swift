@@ -43,7 +43,11 @@ final class FuturePromise<Value: Sendable>: Sendable {
         case .some(let result): return try result.get()
         case .none: id = state.withLock { $0.nextWaiterID }
         }
-        return try await withTaskCancellationHandler {
+        return try await BatchContext.releasingHold { () async throws -> Value in try await suspend(waiterID: id) }
+    }
+
+    private func suspend(waiterID id: UInt64) async throws -> Value {
+        try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Value, any Error>) in
                 let immediate: Result<Value, any Error>? = state.withLock { state in
                     if let result = state.result { return result }

@@ -110,11 +110,13 @@ func collectInOrder<Element: Sendable, Output: Sendable>(
                     }
                 }
             }
-            var results = [Result<Output, any Error>?](repeating: nil, count: items.count)
-            for await (index, result) in group {
-                results[index] = result
+            return await BatchContext.releasingHold {
+                var results = [Result<Output, any Error>?](repeating: nil, count: items.count)
+                for await (index, result) in group {
+                    results[index] = result
+                }
+                return results.map { $0 ?? .failure(CancellationError()) }
             }
-            return results.map { $0 ?? .failure(CancellationError()) }
         }
     }
 }

@@ -53,9 +53,11 @@ where Items.Element: BatchAwaitable {
     var done: [Items.Element] = []
     done.reserveCapacity(wanted)
     guard wanted > 0 else { return done }
-    for try await item in iwait(items) {
-        done.append(item)
-        if done.count == wanted { break }
+    try await BatchContext.releasingHold { () async throws -> Void in
+        for try await item in iwait(items) {
+            done.append(item)
+            if done.count == wanted { break }
+        }
     }
     try Task.checkCancellation()
     return done
