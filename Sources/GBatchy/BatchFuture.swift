@@ -147,9 +147,3 @@ public func immediate<Value: Sendable>(_ value: Value) -> BatchFuture<Value> {
 public func immediate<Value: Sendable>(throwing error: any Error) -> BatchFuture<Value> {
     BatchFuture(result: .failure(error))
 }
-
-/// Returns a future that is ready at once with `error`, when no value type can be inferred.
-@_disfavoredOverload
-public func immediate(throwing error: any Error) -> BatchFuture<Never> {
-    BatchFuture(result: .failure(error))
-}

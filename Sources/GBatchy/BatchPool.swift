@@ -43,6 +43,8 @@ public final class BatchPool: Sendable {
 
     /// Starts `body` in a task of the current batch context as soon as a slot is free, and returns the task at once.
     ///
+    /// When a slot is free the task takes it right away, so ``isFull`` already counts it when `spawn` returns.
+    ///
     /// ```swift
     /// let task = pool.spawn { try await users.load(1) }
     /// ```
@@ -56,7 +58,13 @@ public final class BatchPool: Sendable {
         priority: TaskPriority? = nil,
         _ body: @escaping @Sendable () async throws -> Value
     ) -> BatchTask<Value> {
-        GBatchy.spawn(priority: priority) { try await self.run(body) }
+        guard tryAcquire() else {
+            return GBatchy.spawn(priority: priority) { try await self.run(body) }
+        }
+        return GBatchy.spawn(priority: priority) {
+            defer { self.release() }
+            return try await body()
+        }
     }
 
     /// Maps `items` with at most ``size`` transforms running at once, and returns the outputs in input order.
@@ -135,6 +143,15 @@ public final class BatchPool: Sendable {
         try await acquire()
         defer { release() }
         return try await body()
+    }
+
+    /// Takes a free slot if there is one and no task is waiting for it.
+    private func tryAcquire() -> Bool {
+        state.withLock { state in
+            guard state.running < size, state.acquirers.isEmpty else { return false }
+            state.running += 1
+            return true
+        }
     }
 
     private func acquire() async throws {
