@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The benchmark lives in a package of its own, so that its peers (GRDB) stay out of GBatchy's dependencies and out of
+// `swift test`. Run it from the repository root:
+//
+//     swift run --package-path Benchmarks -c release gbatchy-bench [--quick] [--json PATH]
+let package = Package(
+    name: "GBatchyBenchmarks",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gbatchy-bench", targets: ["GBatchyBench"])
+    ],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+    ],
+    targets: [
+        .target(name: "CMallocStats"),
+        .executableTarget(
+            name: "GBatchyBench",
+            dependencies: [
+                "CMallocStats",
+                .product(name: "GBatchy", package: "main"),
+                .product(name: "GBatchySQL", package: "main"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        )
+    ],
+    swiftLanguageModes: [.v6]
+)

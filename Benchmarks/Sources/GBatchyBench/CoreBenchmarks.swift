@@ -1,0 +1,227 @@
+import GBatchy
+import Synchronization
+
+/// C1–C6: the batching core on an identity batch function, caching off unless stated.
+struct CoreBenchmarks {
+    let plan: Plan
+    let identity = Loader<Int, Int>(name: "identity", caching: false) { $0 }
+
+    func run() async throws -> (rows: [Row], c1Floor: Double) {
+        var rows: [Row] = []
+        let identity = identity
+
+        // C1, its floors and C1b, side by side.
+        let window = WindowLoader<Int, Int> { $0 }
+        let timings = try await measureSideBySide(plan, [
+            { try await withBatchContext { try await concurrentLoads(1000) { try await identity.load($0) } } },
+            { await withBatchContext { await emptyChildTasks(1000) } },
+            { await emptyChildTasks(1000) },
+            { try await concurrentLoads(1000) { try await window.load($0) } },
+        ])
+        let (c1, floorInContext, floorGlobal, windowed) = (timings[0], timings[1], timings[2], timings[3])
+        let c1RatioContext = c1.median / floorInContext.median
+        let c1RatioGlobal = c1.median / floorGlobal.median
+        rows.append(row(
+            "C1", "1000 concurrent loads in one context", c1,
+            result: String(format: "%.2f× ctx floor, %.2f× global floor", c1RatioContext, c1RatioGlobal),
+            target: "≤ 1.5× both floors", pass: c1RatioContext <= 1.5 && c1RatioGlobal <= 1.5,
+            values: ["ratio_context_floor": c1RatioContext, "ratio_global_floor": c1RatioGlobal]))
+        rows.append(row("C1f", "floor: 1000 empty child tasks, in a context", floorInContext,
+                        result: "", target: "(reference)", pass: nil))
+        rows.append(row("C1g", "floor: 1000 empty child tasks, no context", floorGlobal,
+                        result: "", target: "(reference)", pass: nil))
+        let speedup = windowed.median / c1.median
+        rows.append(row(
+            "C1b", "1000 loads, 2 ms-window loader", windowed,
+            result: String(format: "GBatchy %.1f× faster", speedup), target: "≥ 4× faster",
+            pass: speedup >= 4, values: ["speedup": speedup]))
+
+        // C2: loadMany, no task per key.
+        let c2Timings = try await measureSideBySide(plan, [
+            { _ = await withBatchContext { await identity.loadMany(0..<1000) } },
+            { try await withBatchContext { try await concurrentLoads(1000) { try await identity.load($0) } } },
+        ])
+        let c2Ratio = c2Timings[0].median / c2Timings[1].median
+        rows.append(row(
+            "C2", "loadMany(1000)", c2Timings[0], result: String(format: "%.3f× C1", c2Ratio),
+            target: "≤ 0.1× C1", pass: c2Ratio <= 0.1, values: ["ratio_c1": c2Ratio]))
+
+        // C3: 100,000 loads in one tick.
+        let bigCount = plan.quick ? 10_000 : 100_000
+        let c3Timings = try await measureSideBySide(Plan(warmups: 1, runs: plan.quick ? 2 : 7, quick: plan.quick), [
+            { try await withBatchContext { try await concurrentLoads(bigCount) { try await identity.load($0) } } },
+            { try await withBatchContext { try await concurrentLoads(1000) { try await identity.load($0) } } },
+        ])
+        let perLoadBig = c3Timings[0].median / Double(bigCount)
+        let perLoadC1 = c3Timings[1].median / 1000
+        let c3Ratio = perLoadBig / perLoadC1
+        rows.append(row(
+            "C3", "\(bigCount) concurrent loads in one tick", c3Timings[0],
+            result: String(format: "%.0f ns/load, %.2f× C1's", perLoadBig * 1e9, c3Ratio),
+            target: "≤ 1.3× C1 per load", pass: c3Ratio <= 1.3, values: ["ratio_c1_per_load": c3Ratio]))
+
+        // C4: memory per pending load and per context.
+        let (perPending, perContext) = try await memoryPerPendingLoad(count: bigCount)
+        rows.append(row(
+            "C4", "memory per pending load (future)", nil,
+            result: "\(perPending) B/load, \(perContext) B/context",
+            target: "≤ 256 B per pending load", pass: perPending <= 256,
+            values: ["bytes_per_pending_load": Double(perPending), "bytes_per_context": Double(perContext)]))
+
+        // C5: a 3-level tree.
+        let (c5, rounds) = try await tree()
+        rows.append(row(
+            "C5", "3-level tree 10 → 100 → 1000", c5, result: "\(rounds) rounds",
+            target: "exactly 3 rounds", pass: rounds == 3, values: ["rounds": Double(rounds)]))
+
+        // C6: many contexts.
+        let contexts = plan.quick ? 100 : 1000
+        let c6 = try await measure(plan) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for request in 0..<contexts {
+                    group.addTask {
+                        try await withBatchContext {
+                            try await concurrentLoads(10) { try await identity.load(request * 10 + $0) }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let perSecond = Double(contexts) / c6.median
+        rows.append(row(
+            "C6", "\(contexts) concurrent contexts × 10 loads", c6,
+            result: String(format: "%.0f contexts/s", perSecond), target: "(report)", pass: nil,
+            values: ["contexts_per_second": perSecond]))
+        return (rows, floorInContext.median)
+    }
+
+    private func tree() async throws -> (Timing, Int) {
+        let leaf = Loader<Int, Int>(name: "leaf", caching: false) { $0 }
+        let middle = Loader<Int, [Int]>(name: "middle", caching: false) { keys in
+            var values: [[Int]] = []
+            for key in keys {
+                values.append(try await leaf.loadAll((0..<10).map { key * 10 + $0 }))
+            }
+            return values
+        }
+        let root = Loader<Int, Int>(name: "root", caching: false) { keys in
+            try await pmap(keys) { key in try await middle.loadAll((0..<10).map { key * 10 + $0 }).count }
+        }
+        let rounds = Mutex(0)
+        let timing = try await measure(plan) {
+            let ticks = try await withBatchContext {
+                try await concurrentLoads(10) { try await root.load($0) }
+                return BatchContext.current!.statistics.ticks
+            }
+            rounds.withLock { $0 = ticks }
+        }
+        return (timing, rounds.withLock { $0 })
+    }
+
+    /// Allocated bytes per queued key (a future: no task per key), and per context.
+    private func memoryPerPendingLoad(count: Int) async throws -> (Int, Int) {
+        let identity = identity
+        let perLoad = try await withBatchContext {
+            // Warm up the loader's queue in this context so that its one-time allocations are not counted.
+            _ = try await identity.load(-1)
+            let before = allocatedBytes()
+            var futures: [BatchFuture<Int>] = []
+            futures.reserveCapacity(count)
+            let arrayBytes = allocatedBytes() - before
+            for key in 0..<count { futures.append(identity.future(key)) }
+            let pending = allocatedBytes() - before - arrayBytes
+            _ = try await pget(futures)
+            return pending / count
+        }
+        let contexts = 1000
+        let gate = Gate(expected: contexts)
+        let before = allocatedBytes()
+        let perContext = try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<contexts {
+                group.addTask { try await withBatchContext { _ = try await identity.load(1); await gate.arrive() } }
+            }
+            await gate.waitForAll()
+            let delta = allocatedBytes() - before
+            gate.release()
+            try await group.waitForAll()
+            return delta / contexts
+        }
+        return (perLoad, perContext)
+    }
+}
+
+/// Runs `count` loads concurrently in a task group.
+func concurrentLoads(_ count: Int, _ load: @escaping @Sendable (Int) async throws -> Int) async throws {
+    try await withThrowingTaskGroup(of: Int.self) { group in
+        for key in 0..<count {
+            group.addTask { try await load(key) }
+        }
+        var sum = 0
+        for try await value in group { sum &+= value }
+    }
+}
+
+/// Runs `count` empty child tasks in a task group: the floor of C1.
+func emptyChildTasks(_ count: Int) async {
+    await withTaskGroup(of: Int.self) { group in
+        for key in 0..<count {
+            group.addTask { key }
+        }
+        var sum = 0
+        for await value in group { sum &+= value }
+        precondition(sum == (0..<count).reduce(0, +))
+    }
+}
+
+/// Lets the benchmark know when `expected` tasks have arrived, and holds them until released.
+final class Gate: Sendable {
+    private struct State {
+        var arrived = 0
+        var held: [UnsafeContinuation<Void, Never>] = []
+        var watcher: UnsafeContinuation<Void, Never>?
+        var released = false
+    }
+
+    private let expected: Int
+    private let state = Mutex(State())
+
+    init(expected: Int) {
+        self.expected = expected
+    }
+
+    func arrive() async {
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            let (watcher, released) = state.withLock { state -> (UnsafeContinuation<Void, Never>?, Bool) in
+                if state.released { return (nil, true) }
+                state.arrived += 1
+                state.held.append(continuation)
+                guard state.arrived == expected else { return (nil, false) }
+                defer { state.watcher = nil }
+                return (state.watcher, false)
+            }
+            if released { continuation.resume() }
+            watcher?.resume()
+        }
+    }
+
+    func waitForAll() async {
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            let ready = state.withLock { state in
+                if state.arrived >= expected { return true }
+                state.watcher = continuation
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    func release() {
+        let held = state.withLock { state in
+            state.released = true
+            defer { state.held = [] }
+            return state.held
+        }
+        for continuation in held { continuation.resume() }
+    }
+}

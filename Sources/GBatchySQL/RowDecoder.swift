@@ -1,0 +1,226 @@
+import Foundation
+import GBatchyCSQLite
+
+/// Chooses, once per query, how rows are turned into `T`.
+enum RowDecoding {
+    static func decoder<T: Decodable>(for type: T.Type) -> (SQLiteStatement) throws -> T {
+        if let readable = T.self as? any SQLiteColumnReadable.Type {
+            // A plain value (`as: Int.self`): the first column.
+            return { statement in
+                guard statement.columnNames.count > 0 else {
+                    throw statement.missingColumnError("0", type: T.self)
+                }
+                return try readable.read(from: statement, at: 0, column: statement.columnNames[0]) as! T
+            }
+        }
+        return { statement in try T(from: RowDecoder(statement: statement)) }
+    }
+}
+
+/// A `Decoder` over the current row of a statement. Keys are column names, looked up in the statement's
+/// precomputed map; values are read with `sqlite3_column_*` directly. A single-value container reads column 0.
+struct RowDecoder: Decoder {
+    let statement: SQLiteStatement
+
+    var codingPath: [any CodingKey] { [] }
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        KeyedDecodingContainer(RowKeyedContainer<Key>(statement: statement))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        throw DecodingError.typeMismatch(
+            [Any].self, .init(codingPath: [], debugDescription: "A row cannot be decoded as an array: \(statement.sql)"))
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        guard let column = statement.columnNames.first else {
+            throw statement.missingColumnError("0", type: Any.self)
+        }
+        return ColumnValueContainer(statement: statement, index: 0, column: column)
+    }
+}
+
+struct RowKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let statement: SQLiteStatement
+
+    var codingPath: [any CodingKey] { [] }
+    var allKeys: [Key] { statement.columnNames.compactMap { Key(stringValue: $0) } }
+
+    func contains(_ key: Key) -> Bool {
+        statement.columnIndex(named: key.stringValue) != nil
+    }
+
+    @inline(__always)
+    private func index(of key: Key, as type: Any.Type) throws -> Int32 {
+        guard let index = statement.columnIndex(named: key.stringValue) else {
+            throw statement.missingColumnError(key.stringValue, type: type)
+        }
+        return index
+    }
+
+    /// The column index if the column exists and is not NULL.
+    @inline(__always)
+    private func presentIndex(of key: Key) -> Int32? {
+        guard let index = statement.columnIndex(named: key.stringValue), !statement.isNull(at: index) else {
+            return nil
+        }
+        return index
+    }
+
+    func decodeNil(forKey key: Key) throws -> Bool {
+        statement.isNull(at: try index(of: key, as: Optional<Any>.self))
+    }
+
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool {
+        try statement.readBool(at: index(of: key, as: type), column: key.stringValue)
+    }
+
+    func decode(_ type: String.Type, forKey key: Key) throws -> String {
+        try statement.readString(at: index(of: key, as: type), column: key.stringValue)
+    }
+
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double {
+        try statement.readDouble(at: index(of: key, as: type), column: key.stringValue)
+    }
+
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float {
+        try statement.readFloat(at: index(of: key, as: type), column: key.stringValue)
+    }
+
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try integer(type, key) }
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try integer(type, key) }
+    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try integer(type, key) }
+    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try integer(type, key) }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try integer(type, key) }
+    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try integer(type, key) }
+    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try integer(type, key) }
+    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try integer(type, key) }
+    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try integer(type, key) }
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try integer(type, key) }
+
+    @inline(__always)
+    private func integer<I: FixedWidthInteger>(_ type: I.Type, _ key: Key) throws -> I {
+        try statement.readInteger(type, at: index(of: key, as: type), column: key.stringValue)
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        try statement.decodeColumn(type, at: index(of: key, as: type), column: key.stringValue)
+    }
+
+    // Fast paths for optionals: one lookup instead of contains + decodeNil + decode.
+
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
+        guard let index = presentIndex(of: key) else { return nil }
+        return try statement.readInteger(type, at: index, column: key.stringValue)
+    }
+
+    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? {
+        guard let index = presentIndex(of: key) else { return nil }
+        return try statement.readInteger(type, at: index, column: key.stringValue)
+    }
+
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
+        guard let index = presentIndex(of: key) else { return nil }
+        return try statement.readString(at: index, column: key.stringValue)
+    }
+
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? {
+        guard let index = presentIndex(of: key) else { return nil }
+        return try statement.readDouble(at: index, column: key.stringValue)
+    }
+
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
+        guard let index = presentIndex(of: key) else { return nil }
+        return try statement.readBool(at: index, column: key.stringValue)
+    }
+
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        guard let index = presentIndex(of: key) else { return nil }
+        return try statement.decodeColumn(type, at: index, column: key.stringValue)
+    }
+
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
+        -> KeyedDecodingContainer<NestedKey>
+    {
+        throw unsupported(key, "a nested keyed container")
+    }
+
+    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+        throw unsupported(key, "a nested unkeyed container")
+    }
+
+    func superDecoder() throws -> any Decoder {
+        throw DecodingError.typeMismatch(
+            Any.self, .init(codingPath: [], debugDescription: "Row decoding has no super decoder: \(statement.sql)"))
+    }
+
+    func superDecoder(forKey key: Key) throws -> any Decoder {
+        throw unsupported(key, "a super decoder")
+    }
+
+    private func unsupported(_ key: Key, _ what: String) -> DecodingError {
+        DecodingError.typeMismatch(
+            Any.self,
+            .init(
+                codingPath: [key],
+                debugDescription: "Column \"\(key.stringValue)\" cannot provide \(what) — SQL: \(statement.sql)"))
+    }
+}
+
+/// A `Decoder` over one column, for types that decode from a single value (such as `RawRepresentable` enums).
+struct ColumnDecoder: Decoder {
+    let statement: SQLiteStatement
+    let index: Int32
+    let column: String
+
+    var codingPath: [any CodingKey] { [] }
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        throw DecodingError.typeMismatch(
+            [String: Any].self, .init(codingPath: [], debugDescription: "Column \"\(column)\" is not a keyed value"))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        throw DecodingError.typeMismatch(
+            [Any].self, .init(codingPath: [], debugDescription: "Column \"\(column)\" is not an array"))
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        ColumnValueContainer(statement: statement, index: index, column: column)
+    }
+}
+
+struct ColumnValueContainer: SingleValueDecodingContainer {
+    let statement: SQLiteStatement
+    let index: Int32
+    let column: String
+
+    var codingPath: [any CodingKey] { [] }
+
+    func decodeNil() -> Bool { statement.isNull(at: index) }
+    func decode(_ type: Bool.Type) throws -> Bool { try statement.readBool(at: index, column: column) }
+    func decode(_ type: String.Type) throws -> String { try statement.readString(at: index, column: column) }
+    func decode(_ type: Double.Type) throws -> Double { try statement.readDouble(at: index, column: column) }
+    func decode(_ type: Float.Type) throws -> Float { try statement.readFloat(at: index, column: column) }
+    func decode(_ type: Int.Type) throws -> Int { try integer(type) }
+    func decode(_ type: Int8.Type) throws -> Int8 { try integer(type) }
+    func decode(_ type: Int16.Type) throws -> Int16 { try integer(type) }
+    func decode(_ type: Int32.Type) throws -> Int32 { try integer(type) }
+    func decode(_ type: Int64.Type) throws -> Int64 { try integer(type) }
+    func decode(_ type: UInt.Type) throws -> UInt { try integer(type) }
+    func decode(_ type: UInt8.Type) throws -> UInt8 { try integer(type) }
+    func decode(_ type: UInt16.Type) throws -> UInt16 { try integer(type) }
+    func decode(_ type: UInt32.Type) throws -> UInt32 { try integer(type) }
+    func decode(_ type: UInt64.Type) throws -> UInt64 { try integer(type) }
+
+    private func integer<I: FixedWidthInteger>(_ type: I.Type) throws -> I {
+        try statement.readInteger(type, at: index, column: column)
+    }
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try statement.decodeColumn(type, at: index, column: column)
+    }
+}

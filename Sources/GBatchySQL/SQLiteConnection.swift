@@ -1,0 +1,425 @@
+import Foundation
+import GBatchyCSQLite
+import Logging
+
+/// One SQLite connection: the handle, its statement cache and its write tracking.
+///
+/// `SQLiteConnection` is NOT `Sendable`. Each connection is opened with `SQLITE_OPEN_NOMUTEX` and is confined to
+/// the dedicated thread that owns it; you only ever receive one as the argument of a ``SQLiteDatabase/write(_:)`` or
+/// ``SQLiteDatabase/read(_:)`` closure, which runs on that thread. Do not let it escape the closure.
+///
+/// ```swift
+/// let id = try await db.write { conn in
+///     try conn.execute("INSERT INTO users(name) VALUES (?)", ["Ann"])
+///     return conn.lastInsertedRowID
+/// }
+/// ```
+public final class SQLiteConnection {
+    let handle: OpaquePointer
+    /// The database path, or `:memory:`.
+    package let path: String
+    /// Whether this is the writer or a reader.
+    package let role: QueryLog.Role
+    let queryLog: QueryLog
+    let logger: Logger
+    private var cache: StatementCache
+    private var isClosed = false
+
+    /// Whether `touchedTables` is maintained (the writer only).
+    private(set) var tracksWrites = false
+    /// Tables written since the last ``takeTouchedTables()``: from the update hook and, conservatively, from the
+    /// authorizer (which also sees DDL and deletes that bypass the update hook).
+    var touchedTables: Set<String> = []
+    /// Tables the authorizer reported while the current statement was being prepared.
+    private var authorizedTables: Set<String> = []
+
+    init(
+        path: String, flags: Int32, role: QueryLog.Role, busyTimeout: Duration, queryLog: QueryLog, logger: Logger,
+        statementCacheCapacity: Int
+    ) throws {
+        var connection: OpaquePointer?
+        let code = sqlite3_open_v2(path, &connection, flags, nil)
+        guard code == SQLITE_OK, let connection else {
+            let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+            let extended = connection.map { sqlite3_extended_errcode($0) } ?? code
+            sqlite3_close_v2(connection)
+            throw SQLiteError(
+                extendedResultCode: .init(rawValue: extended), message: "cannot open \(path): \(message)", sql: nil,
+                path: path)
+        }
+        handle = connection
+        self.path = path
+        self.role = role
+        self.queryLog = queryLog
+        self.logger = logger
+        cache = StatementCache(capacity: statementCacheCapacity)
+        sqlite3_extended_result_codes(connection, 1)
+        let milliseconds = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
+        sqlite3_busy_timeout(connection, Int32(clamping: milliseconds))
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Finalizes every statement and closes the handle. Idempotent.
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        cache.removeAll()
+        if sqlite3_next_stmt(handle, nil) != nil {
+            logger.error("Closing a connection with unfinalized statements", metadata: ["path": "\(path)"])
+        }
+        let code = sqlite3_close_v2(handle)
+        if code != SQLITE_OK {
+            logger.error(
+                "sqlite3_close_v2 failed", metadata: ["path": "\(path)", "code": "\(SQLiteError.ResultCode(rawValue: code))"])
+        }
+    }
+
+    // MARK: - Public API
+
+    /// Executes SQL: a script of several statements, or one statement with bound values.
+    ///
+    /// Without arguments, the text may hold several statements separated by semicolons; each runs in turn and they
+    /// are not cached. With arguments, the text must be one statement; it is prepared once and cached.
+    ///
+    /// ```swift
+    /// try await db.write { conn in
+    ///     try conn.execute("INSERT INTO users(id, name) VALUES (?, ?)", [1, "Ann"])
+    ///     try conn.execute("UPDATE users SET name = upper(name); DELETE FROM users WHERE id > 10")
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - sql: The SQL.
+    ///   - arguments: Values for the `?` parameters, in order.
+    /// - Throws: ``SQLiteError``.
+    public func execute(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws {
+        if arguments.isEmpty {
+            try executeScript(sql)
+            return
+        }
+        try withCachedStatement(sql) { statement in
+            guard !statement.hasTrailingSQL else {
+                throw SQLiteError(
+                    extendedResultCode: .misuse,
+                    message: "execute with arguments accepts a single statement; split the script",
+                    sql: sql, path: path)
+            }
+            try statement.bind(arguments)
+            try statement.run()
+        }
+    }
+
+    /// Runs a query and decodes every row into `T`, by column name.
+    ///
+    /// The statement is cached. `T` may also be a plain value type (`Int`, `String`, `Date`…), decoded from the
+    /// first column, or ``SQLiteRow``.
+    ///
+    /// ```swift
+    /// let names = try await db.read { conn in
+    ///     try conn.query("SELECT name FROM users WHERE id > ?", [0], as: String.self)
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - sql: One SQL statement.
+    ///   - arguments: Values for the `?` parameters, in order.
+    ///   - type: The row type.
+    /// - Returns: The decoded rows, in result order.
+    /// - Throws: ``SQLiteError``, or ``RowDecodingError`` when a row does not fit `T`.
+    public func query<T: Decodable>(_ sql: String, _ arguments: [any SQLiteBindable] = [], as type: T.Type) throws
+        -> [T]
+    {
+        try query(sql, values: arguments.map(\.sqliteValue), as: type, keyCount: nil, table: nil)
+    }
+
+    /// The rowid of the last row inserted on this connection.
+    ///
+    /// Read it inside the same ``SQLiteDatabase/write(_:)`` closure as the insert.
+    ///
+    /// ```swift
+    /// let id = try await db.write { conn in
+    ///     try conn.execute("INSERT INTO users(name) VALUES (?)", ["Ann"])
+    ///     return conn.lastInsertedRowID
+    /// }
+    /// ```
+    public var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// The number of rows changed by the last INSERT, UPDATE or DELETE on this connection.
+    ///
+    /// Triggers and foreign key actions are not counted.
+    ///
+    /// ```swift
+    /// let deleted = try await db.write { conn in
+    ///     try conn.execute("DELETE FROM users WHERE id > ?", [10])
+    ///     return conn.changedRowCount
+    /// }
+    /// ```
+    public var changedRowCount: Int { Int(sqlite3_changes64(handle)) }
+
+    // MARK: - Package API for table loaders
+
+    /// Runs a query with ``SQLiteValue`` bindings, recording the loader's key count and table in the query log.
+    package func query<T: Decodable>(
+        _ sql: String, values: [SQLiteValue], as type: T.Type, keyCount: Int?, table: String?
+    ) throws -> [T] {
+        try withCachedStatement(sql) { statement in
+            try statement.bind(values, keyCount: keyCount, table: table)
+            let decode = RowDecoding.decoder(for: T.self)
+            var rows: [T] = []
+            while try statement.step() {
+                rows.append(try decode(statement))
+            }
+            return rows
+        }
+    }
+
+    /// Runs `body` with the cached statement for `sql`, then resets it and clears its bindings.
+    ///
+    /// If the cached statement is already in use (a nested query with the same SQL), a fresh one is prepared.
+    /// Errors thrown by `body` are recorded in the query log as the statement's failure.
+    package func withCachedStatement<R>(_ sql: String, _ body: (SQLiteStatement) throws -> R) throws -> R {
+        let statement = try cachedStatement(sql)
+        statement.isInUse = true
+        defer { statement.isInUse = false }
+        do {
+            let result = try body(statement)
+            statement.reset()
+            return result
+        } catch {
+            statement.fail(error)
+            statement.reset()
+            throw error
+        }
+    }
+
+    /// The number of statements in this connection's cache.
+    package var cachedStatementCount: Int { cache.count }
+
+    /// The column names of a table (hidden and generated columns included), or `nil` if it does not exist.
+    package func tableColumns(_ table: String) throws -> [String]? {
+        let names = try query(
+            "SELECT name FROM pragma_table_xinfo(?)", values: [.text(table)], as: String.self, keyCount: nil,
+            table: nil)
+        return names.isEmpty ? nil : names
+    }
+
+    // MARK: - Preparing
+
+    private func cachedStatement(_ sql: String) throws -> SQLiteStatement {
+        if let statement = cache.statement(for: sql) {
+            if !statement.isInUse { return statement }
+            return try prepare(sql, persistent: false)
+        }
+        let statement = try prepare(sql, persistent: true)
+        cache.insert(statement, for: sql)
+        return statement
+    }
+
+    private func prepare(_ sql: String, persistent: Bool) throws -> SQLiteStatement {
+        authorizedTables = []
+        var statementHandle: OpaquePointer?
+        var hasTrailingSQL = false
+        let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
+        let code = sql.withCString { cString in
+            var tail: UnsafePointer<CChar>?
+            let code = sqlite3_prepare_v3(handle, cString, -1, flags, &statementHandle, &tail)
+            if let tail { hasTrailingSQL = Self.containsSQL(tail) }
+            return code
+        }
+        guard code == SQLITE_OK else {
+            let error = self.error(code: code, sql: sql)
+            recordFailure(sql: sql, error: error)
+            throw error
+        }
+        guard let statementHandle else {
+            let error = SQLiteError(
+                extendedResultCode: .misuse, message: "the SQL holds no statement", sql: sql, path: path)
+            recordFailure(sql: sql, error: error)
+            throw error
+        }
+        return SQLiteStatement(
+            handle: statementHandle, sql: sql, connection: self, isCached: persistent, hasTrailingSQL: hasTrailingSQL,
+            writtenTables: takeAuthorizedTables())
+    }
+
+    private static func containsSQL(_ pointer: UnsafePointer<CChar>) -> Bool {
+        var cursor = pointer
+        while cursor.pointee != 0 {
+            switch UInt8(bitPattern: cursor.pointee) {
+            case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: ";"):
+                cursor += 1
+            default:
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Runs every statement of a script in turn, using the tail pointer of `sqlite3_prepare_v2`. Not cached.
+    func executeScript(_ sql: String) throws {
+        let cString = Array(sql.utf8CString)
+        try cString.withUnsafeBufferPointer { buffer in
+            guard let start = buffer.baseAddress else { return }
+            let end = start + buffer.count - 1  // the NUL terminator
+            var cursor = start
+            while cursor < end {
+                authorizedTables = []
+                var statementHandle: OpaquePointer?
+                var tail: UnsafePointer<CChar>?
+                let code = sqlite3_prepare_v2(handle, cursor, Int32(end - cursor), &statementHandle, &tail)
+                guard code == SQLITE_OK else {
+                    let error = self.error(code: code, sql: Self.text(from: cursor, to: end))
+                    recordFailure(sql: error.sql ?? sql, error: error)
+                    throw error
+                }
+                guard let statementHandle, let tail else { return }  // only whitespace or comments remain
+                let statement = SQLiteStatement(
+                    handle: statementHandle, sql: Self.text(from: cursor, to: tail), connection: self,
+                    isCached: false, hasTrailingSQL: false, writtenTables: takeAuthorizedTables())
+                try statement.run()
+                cursor = tail
+            }
+        }
+    }
+
+    private static func text(from start: UnsafePointer<CChar>, to end: UnsafePointer<CChar>) -> String {
+        let bytes = UnsafeRawBufferPointer(start: start, count: end - start)
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Prepares (cached) and runs a statement without arguments, such as `BEGIN` or `COMMIT`.
+    func executeCached(_ sql: String) throws {
+        try withCachedStatement(sql) { try $0.run() }
+    }
+
+    // MARK: - Transactions
+
+    /// `BEGIN IMMEDIATE` … `COMMIT`; any error rolls back. Returns the value and the tables the transaction wrote.
+    func inWriteTransaction<T>(_ body: (SQLiteConnection) throws -> T) throws -> (T, Set<String>) {
+        touchedTables = []
+        try executeCached("BEGIN IMMEDIATE")
+        do {
+            let value = try body(self)
+            try executeCached("COMMIT")
+            return (value, takeTouchedTables())
+        } catch {
+            rollbackIfNeeded()
+            touchedTables = []
+            throw error
+        }
+    }
+
+    /// `BEGIN` … `COMMIT`: a consistent snapshot for several reads (taken at the first read).
+    func inReadTransaction<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        try executeCached("BEGIN DEFERRED")
+        do {
+            let value = try body(self)
+            try executeCached("COMMIT")
+            return value
+        } catch {
+            rollbackIfNeeded()
+            throw error
+        }
+    }
+
+    func rollbackIfNeeded() {
+        guard sqlite3_get_autocommit(handle) == 0 else { return }
+        do {
+            try executeCached("ROLLBACK")
+        } catch {
+            logger.error("ROLLBACK failed", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
+    }
+
+    /// Whether no transaction is open.
+    var isInAutocommitMode: Bool { sqlite3_get_autocommit(handle) != 0 }
+
+    func takeTouchedTables() -> Set<String> {
+        defer { touchedTables = [] }
+        return touchedTables
+    }
+
+    // MARK: - Write tracking
+
+    /// Installs the update hook and the authorizer that maintain ``touchedTables``. Writer only.
+    func enableWriteTracking() {
+        tracksWrites = true
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        sqlite3_update_hook(
+            handle,
+            { context, _, _, table, _ in
+                guard let context, let table else { return }
+                let connection = Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue()
+                connection.touchedTables.insert(String(cString: table))
+            }, context)
+        sqlite3_set_authorizer(
+            handle,
+            { context, action, first, second, _, _ in
+                guard let context else { return SQLITE_OK }
+                let connection = Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue()
+                connection.authorizerReported(action: action, first: first, second: second)
+                return SQLITE_OK
+            }, context)
+    }
+
+    private func authorizerReported(action: Int32, first: UnsafePointer<CChar>?, second: UnsafePointer<CChar>?) {
+        let name: UnsafePointer<CChar>?
+        switch action {
+        case SQLITE_INSERT, SQLITE_UPDATE, SQLITE_DELETE, SQLITE_CREATE_TABLE, SQLITE_CREATE_TEMP_TABLE,
+            SQLITE_DROP_TABLE, SQLITE_DROP_TEMP_TABLE, SQLITE_CREATE_VIEW, SQLITE_CREATE_TEMP_VIEW, SQLITE_DROP_VIEW,
+            SQLITE_DROP_TEMP_VIEW:
+            name = first
+        case SQLITE_CREATE_INDEX, SQLITE_CREATE_TEMP_INDEX, SQLITE_DROP_INDEX, SQLITE_DROP_TEMP_INDEX,
+            SQLITE_CREATE_TRIGGER, SQLITE_CREATE_TEMP_TRIGGER, SQLITE_DROP_TRIGGER, SQLITE_DROP_TEMP_TRIGGER,
+            SQLITE_ALTER_TABLE:
+            name = second
+        default:
+            name = nil
+        }
+        guard let name else { return }
+        let table = String(cString: name)
+        if !table.hasPrefix("sqlite_") { authorizedTables.insert(table) }
+    }
+
+    private func takeAuthorizedTables() -> Set<String> {
+        defer { authorizedTables = [] }
+        return authorizedTables
+    }
+
+    // MARK: - Errors and observation
+
+    func error(code: Int32, sql: String?) -> SQLiteError {
+        SQLiteError(
+            extendedResultCode: .init(rawValue: code == SQLITE_ERROR ? sqlite3_extended_errcode(handle) : code),
+            message: String(cString: sqlite3_errmsg(handle)), sql: sql, path: path)
+    }
+
+    /// Whether statements must be timed: the query log is on, or the logger prints `.debug`.
+    var isObserved: Bool { queryLog.isEnabled || logger.logLevel <= .debug }
+
+    private func recordFailure(sql: String, error: any Error) {
+        guard isObserved else { return }
+        record(sql: sql, keyCount: nil, table: nil, rowCount: 0, duration: .zero, error: error)
+    }
+
+    func record(sql: String, keyCount: Int?, table: String?, rowCount: Int, duration: Duration, error: (any Error)?) {
+        if queryLog.isEnabled {
+            queryLog.append(
+                QueryLog.Entry(
+                    sql: sql, keyCount: keyCount, table: table, rowCount: rowCount, duration: duration, role: role,
+                    error: error))
+        }
+        if logger.logLevel <= .debug {
+            var metadata: Logger.Metadata = [
+                "role": "\(role.rawValue)", "rows": "\(rowCount)", "duration": "\(duration)",
+            ]
+            if let keyCount { metadata["keys"] = "\(keyCount)" }
+            if let table { metadata["table"] = "\(table)" }
+            if let error { metadata["error"] = "\(error)" }
+            logger.debug("\(sql)", metadata: metadata)
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import GBatchyCSQLite
+
+/// Typed reads of a column of the current row, with the storage conventions of ``SQLiteBindable``.
+///
+/// Every read checks the column's storage class and throws a ``RowDecodingError`` naming the column, the Swift type
+/// and the SQL instead of converting silently.
+extension SQLiteStatement {
+    func isNull(at index: Int32) -> Bool {
+        sqlite3_column_type(handle, index) == SQLITE_NULL
+    }
+
+    func decodingError(_ kind: RowDecodingError.Kind, at index: Int32, column: String, type: Any.Type)
+        -> RowDecodingError
+    {
+        RowDecodingError(
+            kind: kind, column: column, expectedType: String(describing: type), found: value(at: index).description,
+            sql: sql, table: table)
+    }
+
+    func missingColumnError(_ column: String, type: Any.Type) -> RowDecodingError {
+        RowDecodingError(
+            kind: .missingColumn, column: column, expectedType: String(describing: type),
+            found: "columns: " + columnNames.joined(separator: ", "), sql: sql, table: table)
+    }
+
+    private func mismatch(at index: Int32, column: String, type: Any.Type) -> RowDecodingError {
+        let kind: RowDecodingError.Kind = isNull(at: index) ? .nullValue : .typeMismatch
+        return decodingError(kind, at: index, column: column, type: type)
+    }
+
+    func readInteger<I: FixedWidthInteger>(_ type: I.Type, at index: Int32, column: String) throws -> I {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_INTEGER:
+            if let value = I(exactly: sqlite3_column_int64(handle, index)) { return value }
+        case SQLITE_FLOAT:
+            let double = sqlite3_column_double(handle, index)
+            if let value = I(exactly: double) { return value }
+        default:
+            break
+        }
+        throw mismatch(at: index, column: column, type: type)
+    }
+
+    func readDouble(at index: Int32, column: String, type: Any.Type = Double.self) throws -> Double {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_INTEGER, SQLITE_FLOAT: return sqlite3_column_double(handle, index)
+        default: throw mismatch(at: index, column: column, type: type)
+        }
+    }
+
+    func readFloat(at index: Int32, column: String) throws -> Float {
+        Float(try readDouble(at: index, column: column, type: Float.self))
+    }
+
+    func readBool(at index: Int32, column: String) throws -> Bool {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_INTEGER: return sqlite3_column_int64(handle, index) != 0
+        case SQLITE_FLOAT: return sqlite3_column_double(handle, index) != 0
+        default: throw mismatch(at: index, column: column, type: Bool.self)
+        }
+    }
+
+    func readString(at index: Int32, column: String) throws -> String {
+        guard sqlite3_column_type(handle, index) == SQLITE_TEXT else {
+            throw mismatch(at: index, column: column, type: String.self)
+        }
+        return text(at: index)
+    }
+
+    func readData(at index: Int32, column: String, type: Any.Type = Data.self) throws -> Data {
+        guard sqlite3_column_type(handle, index) == SQLITE_BLOB else {
+            throw mismatch(at: index, column: column, type: type)
+        }
+        return blob(at: index)
+    }
+
+    func readDate(at index: Int32, column: String) throws -> Date {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_INTEGER:
+            return Date(timeIntervalSince1970: Double(sqlite3_column_int64(handle, index)))
+        case SQLITE_FLOAT:
+            return Date(timeIntervalSince1970: sqlite3_column_double(handle, index))
+        case SQLITE_TEXT:
+            if let pointer = sqlite3_column_text(handle, index) {
+                let bytes = UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, index)))
+                if let date = SQLiteDateFormat.date(fromUTF8: bytes) { return date }
+            }
+        default:
+            break
+        }
+        throw mismatch(at: index, column: column, type: Date.self)
+    }
+
+    func readUUID(at index: Int32, column: String) throws -> UUID {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_TEXT:
+            if let uuid = UUID(uuidString: text(at: index)) { return uuid }
+        case SQLITE_BLOB:
+            if sqlite3_column_bytes(handle, index) == 16, let pointer = sqlite3_column_blob(handle, index) {
+                var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+                withUnsafeMutableBytes(of: &uuid) { $0.copyMemory(from: UnsafeRawBufferPointer(start: pointer, count: 16)) }
+                return UUID(uuid: uuid)
+            }
+        default:
+            break
+        }
+        throw mismatch(at: index, column: column, type: UUID.self)
+    }
+
+    /// Decodes one column as `T`: the built-in types directly, anything else (such as a `RawRepresentable` enum)
+    /// through a single-value decoder on that column.
+    func decodeColumn<T: Decodable>(_ type: T.Type, at index: Int32, column: String) throws -> T {
+        if let readable = T.self as? any SQLiteColumnReadable.Type {
+            return try readable.read(from: self, at: index, column: column) as! T
+        }
+        do {
+            return try T(from: ColumnDecoder(statement: self, index: index, column: column))
+        } catch is DecodingError {
+            // For example an enum whose raw value matches no case: report it with the column and the SQL.
+            throw mismatch(at: index, column: column, type: type)
+        }
+    }
+}
+
+/// A type that reads itself directly from a column, bypassing `init(from:)`.
+protocol SQLiteColumnReadable {
+    static func read(from statement: SQLiteStatement, at index: Int32, column: String) throws -> Self
+}
+
+extension Int: SQLiteColumnReadable {
+    static func read(from statement: SQLiteStatement, at index: Int32, column: String) throws -> Int {
+        try statement.readInteger(Int.self, at: index, column: column)
+    }
+}
+
+extension Int64: SQLiteColumnReadable {
+    static func read(from statement: SQLiteStatement, at index: Int32, column: String) throws -> Int64 {
+        try statement.readInteger(Int64.self, at: index, column: column)
+    }
+}
+
+extension Int32: SQLiteColumnReadable {
+    static func read(from statement: SQLiteStatement, at index: Int32, column: String) throws -> Int32 {
+        try statement.readInteger(Int32.self, at: index, column: column)
+    }
+}
+
+extension Double: SQLiteColumnReadable {
+    static func read(from statement: SQLiteStatement, at index: Int32, column: String) throws -> Double {
+        try statement.readDouble(at: index, column: column)
+    }
+}
+
+extension Float: SQLiteColumnReadable {
+    static func read(from statement: SQLiteStatement, at index: Int32, column: String) throws -> Float {
+        try statement.readFloat(at: index, column: column)
+    }
+}
+
+extension Bool: SQLiteColumnReadable {
+    static func read(from statement: SQLiteStatement, at index: Int32, column: String) throws -> Bool {
+        try statement.readBool(at: index, column: column)
+    }
+}
+
+extension String: SQLiteColumnReadable {
+    static func read(from statement: SQLiteStatement, at index: Int32, column: String) throws -> String {
+        try statement.readString(at: index, column: column)
+    }
+}
+
+extension Data: SQLiteColumnReadable {
+    static func read(from statement: SQLiteStatement, at index: Int32, column: String) throws -> Data {
+        try statement.readData(at: index, column: column)
+    }
+}
+
+extension Array: SQLiteColumnReadable where Element == UInt8 {
+    static func read(from statement: SQLiteStatement, at index: Int32, column: String) throws -> [UInt8] {
+        [UInt8](try statement.readData(at: index, column: column, type: [UInt8].self))
+    }
+}
+
+extension Date: SQLiteColumnReadable {
+    static func read(from statement: SQLiteStatement, at index: Int32, column: String) throws -> Date {
+        try statement.readDate(at: index, column: column)
+    }
+}
+
+extension UUID: SQLiteColumnReadable {
+    static func read(from statement: SQLiteStatement, at index: Int32, column: String) throws -> UUID {
+        try statement.readUUID(at: index, column: column)
+    }
+}

@@ -1,0 +1,251 @@
+import Foundation
+import GBatchyCSQLite
+import Logging
+
+/// A prepared SQLite statement, owned by one connection.
+///
+/// A statement is NOT `Sendable`, on purpose: it belongs to the ``SQLiteConnection`` that prepared it and must only
+/// be used on that connection's thread. It owns its `sqlite3_stmt` pointer and finalizes it in `deinit`.
+///
+/// Its column-name → index map is built once (and rebuilt only if SQLite re-prepares the statement after a schema
+/// change), so decoding a row does no per-row dictionary building. Each execution (from the first bind or step to
+/// completion) is recorded in the ``QueryLog`` and, at `.debug` level, in the logger.
+package final class SQLiteStatement {
+    let handle: OpaquePointer
+    unowned let connection: SQLiteConnection
+    /// The statement's SQL, trimmed.
+    package let sql: String
+    let isCached: Bool
+    /// Whether SQL text followed this statement when it was prepared (an `execute` with arguments forbids it).
+    let hasTrailingSQL: Bool
+    /// Tables this statement may write, reported by the authorizer at prepare time (writer connection only).
+    let writtenTables: Set<String>
+    var isInUse = false
+
+    /// The result column names, in order.
+    package private(set) var columnNames: [String] = []
+    /// Column name → index. On duplicate names the first column wins.
+    private(set) var columnIndexes: [String: Int32] = [:]
+    private var prepareGeneration: Int32 = 0
+
+    // The current execution, for the query log.
+    private var isExecuting = false
+    private var startInstant: ContinuousClock.Instant?
+    private(set) var rowCount = 0
+    private var keyCount: Int?
+    /// The table a loader said it reads; named in decoding errors and log entries.
+    private(set) var table: String?
+
+    init(
+        handle: OpaquePointer, sql: String, connection: SQLiteConnection, isCached: Bool, hasTrailingSQL: Bool,
+        writtenTables: Set<String>
+    ) {
+        self.handle = handle
+        self.sql = sql
+        self.connection = connection
+        self.isCached = isCached
+        self.hasTrailingSQL = hasTrailingSQL
+        self.writtenTables = writtenTables
+        refreshColumns()
+    }
+
+    deinit {
+        sqlite3_finalize(handle)
+    }
+
+    private func refreshColumns() {
+        prepareGeneration = sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0)
+        let count = sqlite3_column_count(handle)
+        var names: [String] = []
+        var indexes: [String: Int32] = [:]
+        names.reserveCapacity(Int(count))
+        for index in 0..<count {
+            let name = sqlite3_column_name(handle, index).map { String(cString: $0) } ?? "\(index)"
+            names.append(name)
+            if indexes[name] == nil { indexes[name] = index }
+        }
+        columnNames = names
+        columnIndexes = indexes
+    }
+
+    /// The number of `?` parameters.
+    package var parameterCount: Int { Int(sqlite3_bind_parameter_count(handle)) }
+
+    /// The index of a result column, or `nil`.
+    package func columnIndex(named name: String) -> Int32? { columnIndexes[name] }
+
+    // MARK: - Execution
+
+    private func beginExecution(keyCount: Int?, table: String?) {
+        if isExecuting { finishExecution(error: nil) }
+        sqlite3_reset(handle)
+        isExecuting = true
+        rowCount = 0
+        self.keyCount = keyCount
+        self.table = table
+        startInstant = connection.isObserved ? ContinuousClock.now : nil
+        if connection.tracksWrites, !writtenTables.isEmpty {
+            connection.touchedTables.formUnion(writtenTables)
+        }
+    }
+
+    /// Records the end of the current execution in the query log (once).
+    func finishExecution(error: (any Error)?) {
+        guard isExecuting else { return }
+        isExecuting = false
+        guard let startInstant else { return }
+        self.startInstant = nil
+        connection.record(
+            sql: sql, keyCount: keyCount, table: table, rowCount: rowCount,
+            duration: ContinuousClock.now - startInstant, error: error)
+    }
+
+    /// Binds values to the `?` parameters, in order, and starts a new execution.
+    ///
+    /// - Parameters:
+    ///   - values: One value per parameter.
+    ///   - keyCount: How many keys a loader bound, for the query log.
+    ///   - table: The table a loader reads, for the query log and decoding errors.
+    /// - Throws: ``SQLiteError`` with ``SQLiteError/ResultCode/range`` if the count is wrong.
+    package func bind(_ values: [SQLiteValue], keyCount: Int? = nil, table: String? = nil) throws {
+        beginExecution(keyCount: keyCount, table: table)
+        try checkArgumentCount(values.count)
+        for (offset, value) in values.enumerated() {
+            try bind(value, at: Int32(offset + 1))
+        }
+    }
+
+    /// Binds ``SQLiteBindable`` values; see ``bind(_:keyCount:table:)``.
+    func bind(_ values: [any SQLiteBindable], keyCount: Int? = nil, table: String? = nil) throws {
+        beginExecution(keyCount: keyCount, table: table)
+        try checkArgumentCount(values.count)
+        for (offset, value) in values.enumerated() {
+            try bind(value.sqliteValue, at: Int32(offset + 1))
+        }
+    }
+
+    private func checkArgumentCount(_ count: Int) throws {
+        guard count == parameterCount else {
+            let error = SQLiteError(
+                extendedResultCode: .range,
+                message: "the statement has \(parameterCount) parameter(s) but \(count) value(s) were bound",
+                sql: sql, path: connection.path)
+            finishExecution(error: error)
+            throw error
+        }
+    }
+
+    private func bind(_ value: SQLiteValue, at index: Int32) throws {
+        let code: Int32
+        switch value {
+        case .integer(let integer):
+            code = sqlite3_bind_int64(handle, index, integer)
+        case .real(let double):
+            code = sqlite3_bind_double(handle, index, double)
+        case .text(let text):
+            code = text.withCString { pointer in
+                sqlite3_bind_text64(
+                    handle, index, pointer, sqlite3_uint64(text.utf8.count), gbatchy_sqlite_transient(),
+                    UInt8(SQLITE_UTF8))
+            }
+        case .blob(let data):
+            if data.isEmpty {
+                code = sqlite3_bind_zeroblob(handle, index, 0)
+            } else {
+                code = data.withUnsafeBytes { buffer in
+                    sqlite3_bind_blob64(
+                        handle, index, buffer.baseAddress, sqlite3_uint64(buffer.count), gbatchy_sqlite_transient())
+                }
+            }
+        case .null:
+            code = sqlite3_bind_null(handle, index)
+        }
+        guard code == SQLITE_OK else {
+            let error = connection.error(code: code, sql: sql)
+            finishExecution(error: error)
+            throw error
+        }
+    }
+
+    /// Advances to the next row.
+    ///
+    /// Starts an execution if ``bind(_:keyCount:table:)`` did not.
+    ///
+    /// - Returns: `true` if a row is available, `false` when the statement is done.
+    /// - Throws: ``SQLiteError``.
+    package func step() throws -> Bool {
+        if !isExecuting { beginExecution(keyCount: nil, table: nil) }
+        let code = sqlite3_step(handle)
+        switch code {
+        case SQLITE_ROW:
+            rowCount += 1
+            if rowCount == 1, sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0) != prepareGeneration {
+                refreshColumns()
+            }
+            return true
+        case SQLITE_DONE:
+            finishExecution(error: nil)
+            return false
+        default:
+            let error = connection.error(code: code, sql: sql)
+            finishExecution(error: error)
+            sqlite3_reset(handle)
+            throw error
+        }
+    }
+
+    /// Steps until done, discarding rows.
+    func run() throws {
+        while try step() {}
+    }
+
+    /// Marks the current execution failed (for errors raised outside SQLite, such as decoding errors).
+    func fail(_ error: any Error) {
+        finishExecution(error: error)
+    }
+
+    /// Ends the current execution, resets the statement and clears its bindings, ready for reuse.
+    package func reset() {
+        finishExecution(error: nil)
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        table = nil
+        keyCount = nil
+    }
+
+    // MARK: - Reading the current row
+
+    /// The value of a column of the current row.
+    ///
+    /// - Parameter index: The 0-based column index.
+    /// - Returns: The value in its SQLite storage class.
+    package func value(at index: Int32) -> SQLiteValue {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, index))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, index))
+        case SQLITE_TEXT: return .text(text(at: index))
+        case SQLITE_BLOB: return .blob(blob(at: index))
+        default: return .null
+        }
+    }
+
+    func text(at index: Int32) -> String {
+        guard let pointer = sqlite3_column_text(handle, index) else { return "" }
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
+    func blob(at index: Int32) -> Data {
+        guard let pointer = sqlite3_column_blob(handle, index) else { return Data() }
+        return Data(bytes: pointer, count: Int(sqlite3_column_bytes(handle, index)))
+    }
+
+    /// Decodes the current row into `T`, by column name (or, for a plain value type, from the first column).
+    ///
+    /// - Parameter type: The type to decode.
+    /// - Returns: The decoded value.
+    /// - Throws: ``RowDecodingError``.
+    package func decodeRow<T: Decodable>(_ type: T.Type) throws -> T {
+        try RowDecoding.decoder(for: T.self)(self)
+    }
+}
