@@ -12,6 +12,7 @@ extension BatchContext {
     }
 
     /// Starts a drain on the shared thread pool. The caller has set `isDraining`.
+    @usableFromInline
     func scheduleDrain() {
         DispatchQueue.global().async { self.drain() }
     }

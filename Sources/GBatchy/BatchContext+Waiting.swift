@@ -1,24 +1,32 @@
+import Synchronization
+
 extension BatchContext {
     /// Suspends the calling task until the batch of `slot` finishes, and returns the slot's result.
     ///
     /// Returns at once when the batch has already finished. When the task is cancelled, it throws
     /// `CancellationError` promptly, while the other waiters of the batch keep waiting for its result.
-    func value<Value>(of slot: Slot<Value>) async throws -> Value {
-        let check: ReadyOrWaiter<Value> = state.withLock { state in
-            if let result = slot.store.outcome.result(at: slot.index) { return .ready(result) }
-            return .waiter(state.makeWaiterID())
-        }
-        let id: UInt64
+    @inlinable
+    nonisolated(nonsending) func value<Value>(of slot: Slot<Value>) async throws -> Value {
+        try await value(of: state.withLock { state in state.check(slot) })
+    }
+
+    /// Returns the result of a slot checked by ``ContextState/check(_:)``, suspending when it is not there yet.
+    @inlinable
+    nonisolated(nonsending) func value<Value>(of check: ReadyOrWaiter<Value>) async throws -> Value {
         switch check {
-        case .ready(let result): return try result.get()
-        case .waiter(let waiterID): id = waiterID
-        }
-        return try await BatchContext.releasingHold { () async throws -> Value in
-            try await suspend(on: slot, waiterID: id)
+        case .ready(let result):
+            return try result.get()
+        case .waiter(let slot, let id, mayHoldDispatch: false):
+            return try await suspend(on: slot, waiterID: id)
+        case .waiter(let slot, let id, mayHoldDispatch: true):
+            return try await BatchContext.releasingHold { () async throws -> Value in
+                try await suspend(on: slot, waiterID: id)
+            }
         }
     }
 
-    private func suspend<Value>(on slot: Slot<Value>, waiterID id: UInt64) async throws -> Value {
+    @inlinable
+    nonisolated(nonsending) func suspend<Value>(on slot: Slot<Value>, waiterID id: UInt64) async throws -> Value {
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Value, any Error>) in
                 let immediate: Result<Value, any Error>? = state.withLock { state in
@@ -37,7 +45,8 @@ extension BatchContext {
     }
 
     /// Suspends the calling task until every store in `stores` has finished, or until the task is cancelled.
-    func waitForCompletion<Value>(of stores: [BatchStore<Value>]) async {
+    @inlinable
+    nonisolated(nonsending) func waitForCompletion<Value>(of stores: [BatchStore<Value>]) async {
         for store in stores {
             if Task.isCancelled { return }
             let id: UInt64? = state.withLock { state in store.outcome.isPending ? state.makeWaiterID() : nil }
@@ -46,7 +55,8 @@ extension BatchContext {
         }
     }
 
-    private func suspend<Value>(untilFinished store: BatchStore<Value>, waiterID id: UInt64) async {
+    @inlinable
+    nonisolated(nonsending) func suspend<Value>(untilFinished store: BatchStore<Value>, waiterID id: UInt64) async {
         await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
                 let suspended = state.withLock { state in
@@ -64,6 +74,7 @@ extension BatchContext {
 
     /// Calls `callback` with the slot's result when its batch finishes, at once if it has already finished. The
     /// callback runs on the thread that finishes the batch, without a task and without any lock held.
+    @inlinable
     func whenFinished<Value>(
         _ slot: Slot<Value>,
         _ callback: @escaping @Sendable (Result<Value, any Error>) -> Void
@@ -79,6 +90,7 @@ extension BatchContext {
     /// Finishes a batch: records its outcome and resumes every waiter, each exactly once.
     ///
     /// - Parameter cleanup: Runs under the context lock once the outcome is recorded, before any waiter resumes.
+    @inlinable
     func finish<Value>(
         _ store: BatchStore<Value>,
         with outcome: BatchOutcome<Value>,
@@ -98,7 +110,8 @@ extension BatchContext {
     }
 
     /// Resumes a cancelled waiter, unless its batch has already resumed it.
-    private func cancelWaiter<Value>(_ id: UInt64, in store: BatchStore<Value>) {
+    @inlinable
+    func cancelWaiter<Value>(_ id: UInt64, in store: BatchStore<Value>) {
         let waiter: Waiter<Value>? = state.withLock { state in
             guard let waiter = store.waiters.removeWaiter(id: id) else { return nil }
             state.waitersResumed += 1
@@ -109,7 +122,19 @@ extension BatchContext {
 }
 
 /// The first step of waiting on a slot: either its result is there, or the waiter gets an identifier.
-private enum ReadyOrWaiter<Value: Sendable> {
+@usableFromInline
+enum ReadyOrWaiter<Value: Sendable> {
     case ready(Result<Value, any Error>)
-    case waiter(UInt64)
+    /// The slot, the waiter's identifier, and whether a `holdingDispatch` scope is open in the context (only then
+    /// can the waiting task be the one holding dispatch).
+    case waiter(Slot<Value>, UInt64, mayHoldDispatch: Bool)
+}
+
+extension ContextState {
+    /// The slot's result if its batch has finished, or an identifier for a waiter on it.
+    @inlinable
+    mutating func check<Value>(_ slot: Slot<Value>) -> ReadyOrWaiter<Value> {
+        if let result = slot.store.outcome.result(at: slot.index) { return .ready(result) }
+        return .waiter(slot, makeWaiterID(), mayHoldDispatch: holds > 0)
+    }
 }

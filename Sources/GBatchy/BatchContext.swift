@@ -25,12 +25,12 @@ import Synchronization
 /// context, so one loader shared by many concurrent contexts never mixes their keys or values.
 public final class BatchContext: TaskExecutor, Sendable {
     /// The context bound to the running task.
-    @TaskLocal static var bound: BatchContext?
+    @TaskLocal @usableFromInline static var bound: BatchContext?
 
     /// Everything mutable about the context.
-    let state = Mutex(ContextState())
+    @usableFromInline let state = Mutex(ContextState())
 
-    init() {}
+    @usableFromInline init() {}
 
     /// The context of the running task, or `nil` outside any context.
     ///
@@ -110,10 +110,12 @@ public final class BatchContext: TaskExecutor, Sendable {
         return try result.get()
     }
 
+    @usableFromInline
     func acquireHold() {
         state.withLock { $0.holds += 1 }
     }
 
+    @usableFromInline
     func releaseHold() {
         let wake = state.withLock { state in
             state.holds -= 1

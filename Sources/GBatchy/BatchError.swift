@@ -59,10 +59,12 @@ public struct BatchError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A loader's batch function returned no value for a key.
     public static let notFound = Code.notFound
 
+    @usableFromInline
     static func wrongResultCount(loader: String, expected: Int, actual: Int) -> BatchError {
         BatchError(code: .wrongResultCount, loader: loader, key: nil, expectedCount: expected, actualCount: actual)
     }
 
+    @usableFromInline
     static func notFound(loader: String, key: some Sendable) -> BatchError {
         BatchError(code: .notFound, loader: loader, key: String(describing: key), expectedCount: nil, actualCount: nil)
     }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A gbatchy batched function: every call issued in one tick reaches the function together, as one list.
 ///
 /// Unlike ``Loader``, a batch function keeps no cache and does not merge equal inputs: each call is one element of the
@@ -22,9 +24,10 @@ public final class BatchFunction<Input: Sendable, Output: Sendable>: Sendable {
     public let name: String
     /// The most calls one batch holds; `nil` for no limit. Larger ticks are cut into batches that run concurrently.
     public let maxBatchSize: Int?
-    private let body: Body
+    @usableFromInline let body: Body
 
-    private enum Body: Sendable {
+    @usableFromInline
+    enum Body: Sendable {
         case values(@Sendable ([Input]) async throws -> [Output])
         case results(@Sendable ([Input]) async throws -> [Result<Output, any Error>])
     }
@@ -112,22 +115,30 @@ public final class BatchFunction<Input: Sendable, Output: Sendable>: Sendable {
     /// - Returns: The output for `input`.
     /// - Throws: The error for `input` or for its whole batch, or `CancellationError` when the calling task is
     ///   cancelled while it waits.
-    public func callAsFunction(_ input: Input) async throws -> Output {
+    @inlinable
+    public nonisolated(nonsending) func callAsFunction(_ input: Input) async throws -> Output {
         try Task.checkCancellation()
         let context = BatchContext.current ?? BatchContext()
-        return try await context.value(of: context.slot(for: input, in: self))
+        let (check, wake) = context.state.withLock { state in
+            let (slot, wake) = context.queue(of: self, in: &state).slot(for: input, state: &state)
+            return (state.check(slot), wake)
+        }
+        if wake { context.scheduleDrain() }
+        return try await context.value(of: check)
     }
 
     /// Queues `input` now and returns its pending output, without creating a task (gbatchy's `as_future=True`).
     ///
     /// - Parameter input: One element of the next batch.
     /// - Returns: A future of the output.
+    @inlinable
     public func future(_ input: Input) -> BatchFuture<Output> {
         let context = BatchContext.current ?? BatchContext()
         return BatchFuture(context: context, slot: context.slot(for: input, in: self))
     }
 
     /// Runs the batch function on `inputs` and checks its answer.
+    @inlinable
     func run(_ inputs: [Input]) async -> BatchOutcome<Output> {
         do {
             switch body {
@@ -146,22 +157,28 @@ public final class BatchFunction<Input: Sendable, Output: Sendable>: Sendable {
 ///
 /// Every method runs under the context lock. `@unchecked Sendable`: batch runs capture it but never touch its
 /// mutable fields.
+@usableFromInline
 final class FunctionQueue<Input: Sendable, Output: Sendable>: ContextQueue, @unchecked Sendable {
-    let function: BatchFunction<Input, Output>
-    unowned let context: BatchContext
-    var pending: PendingBatches<Input, Output>
-    var counters = LoaderStatistics()
+    @usableFromInline let function: BatchFunction<Input, Output>
+    @usableFromInline unowned let context: BatchContext
+    @exclusivity(unchecked) @usableFromInline var pending: PendingBatches<Input, Output>
+    @exclusivity(unchecked) @usableFromInline var counters = LoaderStatistics()
+    /// ``takeReadyBatches(into:)``, made where the queue is created, so that it is specialized.
+    @usableFromInline let takeBatches: (FunctionQueue, inout [BatchRun]) -> Void
 
+    @inlinable
     init(function: BatchFunction<Input, Output>, context: BatchContext) {
         self.function = function
         self.context = context
         self.pending = PendingBatches(maxBatchSize: function.maxBatchSize)
+        self.takeBatches = { queue, runs in queue.takeReadyBatchesSpecialized(into: &runs) }
     }
 
-    var name: String { function.name }
-    var hasReadyBatches: Bool { !pending.isEmpty }
-    var statistics: LoaderStatistics { counters }
+    @usableFromInline var name: String { function.name }
+    @usableFromInline var hasReadyBatches: Bool { !pending.isEmpty }
+    @usableFromInline var statistics: LoaderStatistics { counters }
 
+    @inlinable
     func slot(for input: Input, state: inout ContextState) -> (Slot<Output>, wake: Bool) {
         counters.loads += 1
         let wasEmpty = pending.isEmpty
@@ -169,7 +186,13 @@ final class FunctionQueue<Input: Sendable, Output: Sendable>: ContextQueue, @unc
         return (slot, wasEmpty ? state.markReady(self) : false)
     }
 
+    @usableFromInline
     func takeReadyBatches(into runs: inout [BatchRun]) {
+        takeBatches(self, &runs)
+    }
+
+    @inlinable
+    func takeReadyBatchesSpecialized(into runs: inout [BatchRun]) {
         for (inputs, store) in pending.takeAll() {
             counters.batchSizes.append(inputs.count)
             runs.append(BatchRun(group: nil) { [function, context] in
@@ -180,11 +203,17 @@ final class FunctionQueue<Input: Sendable, Output: Sendable>: ContextQueue, @unc
 }
 
 extension BatchContext {
+    @inlinable
+    func queue<Input, Output>(
+        of function: BatchFunction<Input, Output>,
+        in state: inout ContextState
+    ) -> FunctionQueue<Input, Output> {
+        state.queue(for: function) { FunctionQueue(function: function, context: self) }
+    }
+
+    @inlinable
     func slot<Input, Output>(for input: Input, in function: BatchFunction<Input, Output>) -> Slot<Output> {
-        let (slot, wake) = state.withLock { state in
-            let queue = state.queue(for: function) { FunctionQueue(function: function, context: self) }
-            return queue.slot(for: input, state: &state)
-        }
+        let (slot, wake) = state.withLock { state in queue(of: function, in: &state).slot(for: input, state: &state) }
         if wake { scheduleDrain() }
         return slot
     }

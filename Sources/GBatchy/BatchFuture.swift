@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A value a batch will produce: the result of `future(_:)`, ``immediate(_:)``, `map` or `flatMap`.
 ///
 /// Creating a future queues its key at once and creates no task: gbatchy's `as_future=True`. Several futures
@@ -13,14 +15,16 @@
 ///
 /// `BatchFuture` is `Sendable`.
 public struct BatchFuture<Value: Sendable>: BatchAwaitable {
-    private enum Source: Sendable {
+    @usableFromInline
+    enum Source: Sendable {
         case ready(Result<Value, any Error>)
         case slot(BatchContext, Slot<Value>)
         case promise(FuturePromise<Value>)
     }
 
-    private let source: Source
+    @usableFromInline let source: Source
 
+    @inlinable
     init(context: BatchContext, slot: Slot<Value>) {
         source = .slot(context, slot)
     }
@@ -36,6 +40,7 @@ public struct BatchFuture<Value: Sendable>: BatchAwaitable {
     /// Waits for the value.
     ///
     /// - Throws: The error of the value's batch, or `CancellationError` when the waiting task is cancelled.
+    @inlinable
     public var value: Value {
         get async throws {
             switch source {

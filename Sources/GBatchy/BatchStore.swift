@@ -1,4 +1,5 @@
 /// What a finished batch produced.
+@usableFromInline
 enum BatchOutcome<Value: Sendable>: Sendable {
     /// The batch has not finished yet.
     case pending
@@ -10,6 +11,7 @@ enum BatchOutcome<Value: Sendable>: Sendable {
     case failed(any Error)
 
     /// The result at `index`, or `nil` while the batch is pending.
+    @inlinable
     func result(at index: Int) -> Result<Value, any Error>? {
         switch self {
         case .pending: nil
@@ -19,6 +21,7 @@ enum BatchOutcome<Value: Sendable>: Sendable {
         }
     }
 
+    @inlinable
     var isPending: Bool {
         if case .pending = self { return true }
         return false
@@ -34,25 +37,35 @@ enum BatchOutcome<Value: Sendable>: Sendable {
 /// `@unchecked Sendable`: every mutable field is read and written only while holding the lock of the
 /// ``BatchContext`` that created the store (`BatchContext.state`). The context is the store's only owner of record;
 /// futures that point at a store always go through that context's lock.
+@usableFromInline
 final class BatchStore<Value: Sendable>: @unchecked Sendable {
     /// Guarded by the owning context's lock.
-    var outcome: BatchOutcome<Value>
+    @exclusivity(unchecked) @usableFromInline var outcome: BatchOutcome<Value>
     /// Guarded by the owning context's lock.
-    var waiters: [Waiter<Value>] = []
+    @exclusivity(unchecked) @usableFromInline var waiters: [Waiter<Value>] = []
 
+    @inlinable
     init(outcome: BatchOutcome<Value> = .pending) {
         self.outcome = outcome
     }
 }
 
 /// A place in a batch: the store and the index of one key in it.
+@usableFromInline
 struct Slot<Value: Sendable>: Sendable {
-    let store: BatchStore<Value>
-    let index: Int
+    @usableFromInline let store: BatchStore<Value>
+    @usableFromInline let index: Int
+
+    @inlinable
+    init(store: BatchStore<Value>, index: Int) {
+        self.store = store
+        self.index = index
+    }
 }
 
 extension BatchOutcome {
     /// The outcome of a batch function that returned `values` for `keyCount` keys.
+    @inlinable
     static func checking(_ values: [Value], keyCount: Int, loader: String) -> BatchOutcome {
         guard values.count == keyCount else {
             return .failed(BatchError.wrongResultCount(loader: loader, expected: keyCount, actual: values.count))
@@ -61,6 +74,7 @@ extension BatchOutcome {
     }
 
     /// The outcome of a batch function that returned `results` for `keyCount` keys.
+    @inlinable
     static func checking(_ results: [Result<Value, any Error>], keyCount: Int, loader: String) -> BatchOutcome {
         guard results.count == keyCount else {
             return .failed(BatchError.wrongResultCount(loader: loader, expected: keyCount, actual: results.count))

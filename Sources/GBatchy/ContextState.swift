@@ -1,4 +1,7 @@
+import Synchronization
+
 /// The mutable state of a ``BatchContext``, guarded by its lock.
+@usableFromInline
 struct ContextState {
     /// Jobs waiting to run on the context's executor, in arrival order.
     var jobs: [UnownedJob] = []
@@ -6,26 +9,27 @@ struct ContextState {
     /// executor serial.
     var isDraining = false
     /// The number of open ``BatchContext/holdingDispatch(isolation:_:)`` scopes. Dispatch waits while it is not zero.
-    var holds = 0
+    @usableFromInline var holds = 0
     /// Queues with keys for the next tick, in the order their first key arrived.
-    var ready: [any ContextQueue] = []
+    @usableFromInline var ready: [any ContextQueue] = []
     /// Every loader's and batch function's queue in this context, keyed by the identity of the loader object. The
     /// queue keeps its loader alive, so the identifier cannot be reused while the context lives.
-    var queues: [ObjectIdentifier: any ContextQueue] = [:]
+    @usableFromInline var queues: [ObjectIdentifier: any ContextQueue] = [:]
     /// Queues in the order they were created, for statistics.
     var queueOrder: [any ContextQueue] = []
     /// The number of dispatch rounds so far.
     var ticks = 0
     /// The identifier of the next waiter, unique within the context.
-    var nextWaiterID: UInt64 = 0
+    @usableFromInline var nextWaiterID: UInt64 = 0
     /// Tasks suspended on a batch so far.
-    var waitersSuspended = 0
+    @usableFromInline var waitersSuspended = 0
     /// Tasks resumed from a batch so far, by a result or by cancellation.
-    var waitersResumed = 0
+    @usableFromInline var waitersResumed = 0
 
     /// Marks `queue` as having keys for the next tick.
     ///
     /// - Returns: whether the caller must schedule a drain because the context is idle.
+    @usableFromInline
     mutating func markReady(_ queue: any ContextQueue) -> Bool {
         ready.append(queue)
         return startDrainIfIdle()
@@ -42,6 +46,7 @@ struct ContextState {
     }
 
     /// Returns a new waiter identifier.
+    @inlinable
     mutating func makeWaiterID() -> UInt64 {
         nextWaiterID &+= 1
         return nextWaiterID
@@ -58,6 +63,7 @@ struct ContextState {
     }
 
     /// Registers a queue created for a loader.
+    @usableFromInline
     mutating func register(_ queue: any ContextQueue, for owner: ObjectIdentifier) {
         queues[owner] = queue
         queueOrder.append(queue)

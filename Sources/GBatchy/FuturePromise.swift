@@ -4,6 +4,7 @@ import Synchronization
 ///
 /// Unlike a batch store it belongs to no context, so it has a lock of its own. Its waiters are resumed exactly once,
 /// by the value or by cancellation, whichever removes them first.
+@usableFromInline
 final class FuturePromise<Value: Sendable>: Sendable {
     private struct State {
         var result: Result<Value, any Error>?
@@ -33,6 +34,7 @@ final class FuturePromise<Value: Sendable>: Sendable {
     }
 
     /// Waits for the result.
+    @usableFromInline
     func value() async throws -> Value {
         let id: UInt64
         switch state.withLock({ state -> Result<Value, any Error>? in

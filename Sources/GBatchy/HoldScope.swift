@@ -1,6 +1,7 @@
 /// A ``BatchContext/holdingDispatch(isolation:_:)`` scope: the context it holds and the task that opened it.
+@usableFromInline
 final class HoldScope: Sendable {
-    let context: BatchContext
+    @usableFromInline let context: BatchContext
     /// Identifies the task that opened the scope. Child tasks inherit the scope through the task-local, but only
     /// this task's waits release the hold.
     private let taskID: Int
@@ -15,16 +16,18 @@ final class HoldScope: Sendable {
     }
 
     /// Whether the running task is the one that opened the scope.
+    @usableFromInline
     var isHeldByCurrentTask: Bool { taskID == HoldScope.currentTaskID() }
 }
 
 extension BatchContext {
     /// The innermost dispatch hold opened by the running task or one of its ancestors.
-    @TaskLocal static var holdScope: HoldScope?
+    @TaskLocal @usableFromInline static var holdScope: HoldScope?
 
     /// Runs `wait`, letting a context held by the running task dispatch in the meantime: a task that waits for a
     /// batch never holds that batch back.
-    static func releasingHold<T, E: Error>(_ wait: () async throws(E) -> T) async throws(E) -> T {
+    @inlinable
+    nonisolated(nonsending) static func releasingHold<T, E: Error>(_ wait: () async throws(E) -> T) async throws(E) -> T {
         guard let scope = holdScope, scope.isHeldByCurrentTask else { return try await wait() }
         scope.context.releaseHold()
         defer { scope.context.acquireHold() }

@@ -1,3 +1,5 @@
+import Synchronization
+
 extension Loader {
     /// Loads the value of `key`: from the context's cache, or in the next batch.
     ///
@@ -9,10 +11,16 @@ extension Loader {
     /// - Returns: The value the batch function gave for `key`.
     /// - Throws: The error of the key or of its whole batch, ``BatchError`` for a malformed answer, or
     ///   `CancellationError` when the calling task is cancelled while it waits.
-    public func load(_ key: Key) async throws -> Value {
+    @inlinable
+    public nonisolated(nonsending) func load(_ key: Key) async throws -> Value {
         try Task.checkCancellation()
         let context = BatchContext.current ?? BatchContext()
-        return try await context.value(of: context.slot(for: key, in: self))
+        let (check, wake) = context.withQueue(of: self) { queue, state in
+            let (slot, wake) = queue.slot(for: key, state: &state)
+            return (state.check(slot), wake)
+        }
+        if wake { context.scheduleDrain() }
+        return try await context.value(of: check)
     }
 
     /// Queues `key` now and returns its pending value, without creating a task (gbatchy's `as_future=True`).
@@ -24,6 +32,7 @@ extension Loader {
     ///
     /// - Parameter key: The key to load.
     /// - Returns: A future of the key's value.
+    @inlinable
     public func future(_ key: Key) -> BatchFuture<Value> {
         let context = BatchContext.current ?? BatchContext()
         return BatchFuture(context: context, slot: context.slot(for: key, in: self))
@@ -39,7 +48,8 @@ extension Loader {
     /// - Parameter keys: The keys to load, in any order, duplicates allowed.
     /// - Returns: One result per key, in the order of `keys`. A cancelled task gets `CancellationError` for the keys
     ///   that were not ready.
-    public func loadMany(_ keys: some Sequence<Key>) async -> [Result<Value, any Error>] {
+    @inlinable
+    public nonisolated(nonsending) func loadMany(_ keys: some Sequence<Key>) async -> [Result<Value, any Error>] {
         let context = BatchContext.current ?? BatchContext()
         let slots = context.slots(for: Array(keys), in: self)
         await context.waitForCompletion(of: context.pendingStores(of: slots))
@@ -55,7 +65,8 @@ extension Loader {
     /// - Parameter keys: The keys to load.
     /// - Returns: One value per key, in the order of `keys`.
     /// - Throws: The error of the first failed key, in key order.
-    public func loadAll(_ keys: some Sequence<Key>) async throws -> [Value] {
+    @inlinable
+    public nonisolated(nonsending) func loadAll(_ keys: some Sequence<Key>) async throws -> [Value] {
         try await loadMany(keys).map { try $0.get() }
     }
 
@@ -66,6 +77,7 @@ extension Loader {
     /// ```swift
     /// users.prime(1, User(id: 1, name: "Ann"))
     /// ```
+    @inlinable
     public func prime(_ key: Key, _ value: Value) {
         BatchContext.current?.withQueue(of: self) { queue, _ in queue.prime(key, value) }
     }
@@ -73,11 +85,13 @@ extension Loader {
     /// Removes `key` from the current context's cache, so that the next load fetches it again.
     ///
     /// A batch already running for the key still answers its waiters.
+    @inlinable
     public func clear(_ key: Key) {
         BatchContext.current?.withQueue(of: self) { queue, _ in queue.cache[key] = nil }
     }
 
     /// Empties this loader's cache in the current context.
+    @inlinable
     public func clearAll() {
         BatchContext.current?.withQueue(of: self) { queue, _ in queue.cache.removeAll() }
     }
@@ -85,6 +99,7 @@ extension Loader {
 
 extension BatchContext {
     /// Runs `body` with the loader's queue in this context, under the context lock.
+    @inlinable
     func withQueue<Key, Value, R>(
         of loader: Loader<Key, Value>,
         _ body: @Sendable (LoaderQueue<Key, Value>, inout ContextState) -> R
@@ -96,6 +111,7 @@ extension BatchContext {
     }
 
     /// The slot of `key` in `loader`'s queue, queuing the key if needed.
+    @inlinable
     func slot<Key, Value>(for key: Key, in loader: Loader<Key, Value>) -> Slot<Value> {
         let (slot, wake) = withQueue(of: loader) { queue, state in queue.slot(for: key, state: &state) }
         if wake { scheduleDrain() }
@@ -103,6 +119,7 @@ extension BatchContext {
     }
 
     /// The slots of `keys` in `loader`'s queue, queuing them under one lock.
+    @inlinable
     func slots<Key, Value>(for keys: [Key], in loader: Loader<Key, Value>) -> [Slot<Value>] {
         let (slots, wake) = withQueue(of: loader) { queue, state in
             var slots: [Slot<Value>] = []
@@ -120,6 +137,7 @@ extension BatchContext {
     }
 
     /// The distinct stores among `slots` whose batch has not finished.
+    @inlinable
     func pendingStores<Value>(of slots: [Slot<Value>]) -> [BatchStore<Value>] {
         state.withLock { _ in
             var stores: [BatchStore<Value>] = []
@@ -131,6 +149,7 @@ extension BatchContext {
     }
 
     /// The results of `slots`, with `CancellationError` for those whose batch has not finished.
+    @inlinable
     func results<Value>(of slots: [Slot<Value>]) -> [Result<Value, any Error>] {
         state.withLock { _ in
             slots.map { $0.store.outcome.result(at: $0.index) ?? .failure(CancellationError()) }

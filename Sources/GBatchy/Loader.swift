@@ -39,10 +39,11 @@ public final class Loader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// next load of a failed key tries again.
     public let cachesErrors: Bool
     /// The group whose batches run together in each tick, such as one database's queries.
-    package let dispatchGroup: (any BatchDispatchGroup)?
-    private let body: Body
+    @usableFromInline package let dispatchGroup: (any BatchDispatchGroup)?
+    @usableFromInline let body: Body
 
-    private enum Body: Sendable {
+    @usableFromInline
+    enum Body: Sendable {
         case values(@Sendable ([Key]) async throws -> [Value])
         case results(@Sendable ([Key]) async throws -> [Result<Value, any Error>])
         case dictionary(@Sendable ([Key]) async throws -> [Key: Value])
@@ -158,6 +159,7 @@ public final class Loader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     }
 
     /// Runs the batch function on `keys` and checks its answer.
+    @inlinable
     func run(_ keys: [Key]) async -> BatchOutcome<Value> {
         do {
             switch body {

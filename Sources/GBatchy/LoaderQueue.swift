@@ -1,29 +1,38 @@
+import Synchronization
+
 /// A ``Loader``'s state inside one context: its cache, its pending keys and its counters.
 ///
 /// Every method runs under the context lock. `@unchecked Sendable`: the batch runs it starts capture it, and they
 /// only touch its mutable fields through `BatchContext.finish(_:with:cleanup:)`, which holds that lock.
+@usableFromInline
 final class LoaderQueue<Key: Hashable & Sendable, Value: Sendable>: ContextQueue, @unchecked Sendable {
-    let loader: Loader<Key, Value>
-    unowned let context: BatchContext
+    @usableFromInline let loader: Loader<Key, Value>
+    @usableFromInline unowned let context: BatchContext
     /// With caching on: every key loaded or queued in this context. With caching off: only the keys queued for the
     /// next tick, so that a key asked twice in one tick is fetched once.
-    var cache: [Key: Slot<Value>] = [:]
-    var pending: PendingBatches<Key, Value>
-    var counters = LoaderStatistics()
+    @exclusivity(unchecked) @usableFromInline var cache: [Key: Slot<Value>] = [:]
+    @exclusivity(unchecked) @usableFromInline var pending: PendingBatches<Key, Value>
+    @exclusivity(unchecked) @usableFromInline var counters = LoaderStatistics()
+    /// ``takeReadyBatches(into:)``, made where the queue is created, so that it is specialized for `Key` and `Value`
+    /// like the rest of the hot path.
+    @usableFromInline let takeBatches: (LoaderQueue, inout [BatchRun]) -> Void
 
+    @inlinable
     init(loader: Loader<Key, Value>, context: BatchContext) {
         self.loader = loader
         self.context = context
         self.pending = PendingBatches(maxBatchSize: loader.maxBatchSize)
+        self.takeBatches = { queue, runs in queue.takeReadyBatchesSpecialized(into: &runs) }
     }
 
-    var name: String { loader.name }
-    var hasReadyBatches: Bool { !pending.isEmpty }
-    var statistics: LoaderStatistics { counters }
+    @usableFromInline var name: String { loader.name }
+    @usableFromInline var hasReadyBatches: Bool { !pending.isEmpty }
+    @usableFromInline var statistics: LoaderStatistics { counters }
 
     /// The slot that answers `key`: a cached one, or a new one in the open batch.
     ///
     /// - Returns: the slot, and whether the caller must schedule a drain.
+    @inlinable
     func slot(for key: Key, state: inout ContextState) -> (Slot<Value>, wake: Bool) {
         counters.loads += 1
         if let slot = cache[key] {
@@ -37,7 +46,13 @@ final class LoaderQueue<Key: Hashable & Sendable, Value: Sendable>: ContextQueue
         return (slot, wake)
     }
 
+    @usableFromInline
     func takeReadyBatches(into runs: inout [BatchRun]) {
+        takeBatches(self, &runs)
+    }
+
+    @inlinable
+    func takeReadyBatchesSpecialized(into runs: inout [BatchRun]) {
         if !loader.caching { cache.removeAll(keepingCapacity: true) }
         for (keys, store) in pending.takeAll() {
             counters.batchSizes.append(keys.count)
@@ -50,7 +65,8 @@ final class LoaderQueue<Key: Hashable & Sendable, Value: Sendable>: ContextQueue
 
     /// Removes the failed keys of a finished batch from the cache, unless the loader caches errors, so that the next
     /// load of such a key tries again. Runs under the context lock.
-    private func forgetFailures(_ keys: [Key], of store: BatchStore<Value>) {
+    @inlinable
+    func forgetFailures(_ keys: [Key], of store: BatchStore<Value>) {
         guard loader.caching, !loader.cachesErrors else { return }
         switch store.outcome {
         case .pending, .values:
@@ -68,6 +84,7 @@ final class LoaderQueue<Key: Hashable & Sendable, Value: Sendable>: ContextQueue
         }
     }
 
+    @inlinable
     func prime(_ key: Key, _ value: Value) {
         guard loader.caching, cache[key] == nil else { return }
         cache[key] = Slot(store: BatchStore(outcome: .values([value])), index: 0)
@@ -79,6 +96,7 @@ extension ContextState {
     ///
     /// The queue is keyed by the owner's identity, and its type is fixed by the owner's type, so the downcast is
     /// always right.
+    @inlinable
     mutating func queue<Queue: ContextQueue>(for owner: AnyObject, make: () -> Queue) -> Queue {
         let id = ObjectIdentifier(owner)
         if let queue = queues[id] {

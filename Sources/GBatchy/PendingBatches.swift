@@ -2,20 +2,24 @@
 ///
 /// A batch is open while it accepts keys. It is sealed when it reaches `maxBatchSize` (the next key opens a new one)
 /// or when the context dispatches. All sealed batches of a tick start together and run concurrently.
+@usableFromInline
 struct PendingBatches<Key: Sendable, Value: Sendable> {
-    private(set) var openKeys: [Key] = []
-    private var openStore: BatchStore<Value>?
-    private var sealed: [(keys: [Key], store: BatchStore<Value>)] = []
-    let maxBatchSize: Int?
+    @usableFromInline var openKeys: [Key] = []
+    @usableFromInline var openStore: BatchStore<Value>?
+    @usableFromInline var sealed: [(keys: [Key], store: BatchStore<Value>)] = []
+    @usableFromInline let maxBatchSize: Int?
 
+    @inlinable
     init(maxBatchSize: Int?) {
         self.maxBatchSize = maxBatchSize
     }
 
     /// Whether no key is queued.
+    @inlinable
     var isEmpty: Bool { openStore == nil && sealed.isEmpty }
 
     /// Queues `key` in the open batch, opening one if needed, and returns its slot.
+    @inlinable
     mutating func append(_ key: Key) -> Slot<Value> {
         let store: BatchStore<Value>
         if let openStore {
@@ -32,7 +36,8 @@ struct PendingBatches<Key: Sendable, Value: Sendable> {
         return slot
     }
 
-    private mutating func seal() {
+    @inlinable
+    mutating func seal() {
         guard let openStore else { return }
         sealed.append((openKeys, openStore))
         openKeys = []
@@ -40,6 +45,7 @@ struct PendingBatches<Key: Sendable, Value: Sendable> {
     }
 
     /// Seals the open batch and returns every batch, in the order they were opened.
+    @inlinable
     mutating func takeAll() -> [(keys: [Key], store: BatchStore<Value>)] {
         seal()
         let batches = sealed

@@ -1,5 +1,6 @@
 /// Something suspended on a batch store, resumed exactly once: by the batch's completion or by cancellation,
 /// whichever removes it from the store first (removal happens under the context lock).
+@usableFromInline
 enum Waiter<Value: Sendable>: Sendable {
     /// A task awaiting one key's value.
     case value(id: UInt64, index: Int, UnsafeContinuation<Value, any Error>)
@@ -8,6 +9,7 @@ enum Waiter<Value: Sendable>: Sendable {
     /// A transform registered by ``BatchFuture/map(_:)`` or ``BatchFuture/flatMap(_:)``: runs without a task.
     case callback(index: Int, @Sendable (Result<Value, any Error>) -> Void)
 
+    @inlinable
     var id: UInt64? {
         switch self {
         case .value(let id, _, _), .completion(let id, _): id
@@ -16,9 +18,11 @@ enum Waiter<Value: Sendable>: Sendable {
     }
 
     /// Whether resuming this waiter resumes a suspended task (as opposed to running a callback).
+    @inlinable
     var isSuspendedTask: Bool { id != nil }
 
     /// Resumes the waiter with the outcome of its batch. Call it without holding any lock.
+    @inlinable
     func resume(with outcome: BatchOutcome<Value>) {
         switch self {
         case .value(_, let index, let continuation):
@@ -32,6 +36,7 @@ enum Waiter<Value: Sendable>: Sendable {
     }
 
     /// Resumes the waiter of a single-value promise with its result. Call it without holding any lock.
+    @inlinable
     func resume(with result: Result<Value, any Error>) {
         switch self {
         case .value(_, _, let continuation): continuation.resume(with: result)
@@ -41,6 +46,7 @@ enum Waiter<Value: Sendable>: Sendable {
     }
 
     /// Resumes the waiter because its task was cancelled. Call it without holding any lock.
+    @inlinable
     func resumeCancelled() {
         switch self {
         case .value(_, _, let continuation): continuation.resume(throwing: CancellationError())
@@ -52,6 +58,7 @@ enum Waiter<Value: Sendable>: Sendable {
 
 extension Array {
     /// Removes and returns the waiter with `id`, or nil when it was already resumed.
+    @inlinable
     mutating func removeWaiter<Value>(id: UInt64) -> Waiter<Value>? where Element == Waiter<Value> {
         guard let position = lastIndex(where: { $0.id == id }) else { return nil }
         return remove(at: position)

@@ -1,3 +1,4 @@
+import CMallocStats
 import Foundation
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -9,6 +10,15 @@ let jsonPath = arguments.firstIndex(of: "--json").flatMap { index in
 #if DEBUG
 print("note: a debug build; run `swift run -c release gbatchy-bench` for real figures")
 #endif
+
+if arguments.contains("--measure-memory") {
+    // Runs in a child process: one malloc arena makes mallinfo2 see every thread's allocations, but slows the
+    // timed rows, so they never share a process with it.
+    gbatchy_use_single_arena()
+    let (perLoad, perContext) = try await CoreBenchmarks(plan: plan).memoryPerPendingLoad(count: 100_000)
+    print("\(perLoad) \(perContext)")
+    exit(0)
+}
 
 if let index = arguments.firstIndex(of: "--profile") {
     // Runs one workload in a loop, for perf or callgrind.
