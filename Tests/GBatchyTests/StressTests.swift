@@ -94,10 +94,10 @@ final class World: Sendable {
     }
 
     /// Checks every observation of every context against the model, and the batch log against the invariants.
-    func verify(_ reports: [ContextReport]) -> [String] {
+    func verify(_ reports: [ContextReport], otherContexts: [ObjectIdentifier: Int] = [:]) -> [String] {
         var failures: [String] = []
         let batches = log.all.flatMap { $0 }
-        var contextIndex: [ObjectIdentifier: Int] = [:]
+        var contextIndex = otherContexts
         for report in reports { contextIndex[report.context] = report.index }
         for batch in batches {
             guard let index = contextIndex[batch.context] else {
@@ -166,6 +166,8 @@ enum Model {
             // Whole-batch failure: the key shared an L1 batch with a poison key.
             let shared = batches.contains { $0.loader == 1 && $0.keys.contains(key) && $0.keys.contains(where: isPoison) }
             if loader != 1 || !shared { return "L\(loader)[\(key)] failed with PoisonError without a poisoned batch" }
+        case .failure(is CancellationError) where observation.mayBeCancelled:
+            break
         case .failure(let error):
             return "L\(loader)[\(key)] failed with unexpected \(error)"
         }
@@ -177,6 +179,8 @@ struct Observation: Sendable {
     let loader: Int
     let key: Int
     let result: Result<Int, any Error>
+    /// Whether the storm may have cancelled the task that observed it.
+    var mayBeCancelled = false
 }
 
 struct ContextReport: Sendable {
@@ -201,6 +205,16 @@ final class Observations: Sendable {
     }
 
     var all: [Observation] { items.withLock { $0 } }
+
+    /// The context the program ran in, set when it starts.
+    let context = Mutex<ObjectIdentifier?>(nil)
+
+    /// Marks every observation as possibly cancelled.
+    func markCancellable() {
+        items.withLock { items in
+            for index in items.indices { items[index].mayBeCancelled = true }
+        }
+    }
 }
 
 /// One context's program: a tree of operations.
@@ -272,14 +286,59 @@ struct Program: Sendable {
         Program(context: context, root: .concurrently((0..<3).map { _ in Step.random(context: context, depth: 1, using: &generator) }))
     }
 
-    func run(in world: World) async throws -> ContextReport {
-        let observations = Observations()
-        return try await withBatchContext {
+    func run(in world: World, observations: Observations = Observations()) async throws -> ContextReport {
+        try await withBatchContext {
+            observations.context.withLock { $0 = ObjectIdentifier(BatchContext.current!) }
             try await root.run(world, observations)
             let context = BatchContext.current!
             return ContextReport(
                 index: self.context, context: ObjectIdentifier(context), observations: observations.all,
                 statistics: context.statistics)
+        }
+    }
+}
+
+/// R2: a cancellation storm. Whole contexts are cancelled at random moments (while their loads are queued,
+/// dispatching or resolving); the others must still match the model, and no waiter may be lost.
+@Suite("Cancellation storm", .timeLimit(.minutes(5)))
+struct CancellationStormTests {
+    @Test("cancelled contexts answer CancellationError or a correct value; the others are unaffected",
+          arguments: StressTests.seeds)
+    func storm(seed: UInt64) async throws {
+        let world = World()
+        var generator = SplitMix64(seed: seed &+ 1000)
+        let count = StressTests.contextCount
+        let programs = (0..<count).map { Program.random(context: $0, using: &generator) }
+        let cancelled = (0..<count).map { _ in Bool.random(using: &generator) }
+        let yields = (0..<count).map { _ in Int.random(in: 0..<20, using: &generator) }
+        let observations = (0..<count).map { _ in Observations() }
+        let tasks = programs.map { program in
+            Task { try await program.run(in: world, observations: observations[program.context]) }
+        }
+        for index in 0..<count where cancelled[index] {
+            for _ in 0..<yields[index] { await Task.yield() }
+            tasks[index].cancel()
+        }
+        var reports: [ContextReport] = []
+        for (index, task) in tasks.enumerated() {
+            switch await task.result {
+            case .success(let report):
+                if cancelled[index] { observations[index].markCancellable() }
+                reports.append(
+                    ContextReport(
+                        index: report.index, context: report.context, observations: observations[index].all,
+                        statistics: report.statistics))
+            case .failure(let error):
+                #expect(cancelled[index], "context \(index) failed without being cancelled: \(error)")
+            }
+        }
+        var started: [ObjectIdentifier: Int] = [:]
+        for (index, observed) in observations.enumerated() {
+            if let context = observed.context.withLock({ $0 }) { started[context] = index }
+        }
+        let failures = world.verify(reports, otherContexts: started)
+        if !failures.isEmpty {
+            Issue.record("seed \(seed) failed:\n\(failures.prefix(10).joined(separator: "\n"))")
         }
     }
 }
