@@ -3,5 +3,5 @@ switch arguments.first {
 case "seed":
     try await SeedExample.test()
 default:
-    try await SeedExample.test()
+    try await FrontPage.run()
 }

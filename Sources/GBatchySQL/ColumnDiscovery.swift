@@ -11,6 +11,25 @@ import Foundation
 ///   single value, or an enum without `CaseIterable` whose placeholder raw value is not a case); the caller then
 ///   selects all columns.
 package func decodedColumnNames<T: Decodable>(_ type: T.Type) -> [String]? {
+    decodedColumns(type)?.map(\.name)
+}
+
+/// A column that `T.init(from:)` asks for, and whether it may be absent.
+package struct DecodedColumn: Sendable, Hashable {
+    /// The column name (the coding key's string value).
+    package let name: String
+    /// Whether every request for the column went through `decodeIfPresent`, `decodeNil` or `contains`: a row
+    /// without the column then decodes the field as `nil`.
+    package let isOptional: Bool
+}
+
+/// The columns that `T.init(from:)` asks for, in order and without duplicates, each with whether it is optional.
+///
+/// A column requested both ways (for example `contains` and then `decode`) is required.
+///
+/// - Parameter type: A `Decodable` type decoded from rows by column name.
+/// - Returns: The columns, or `nil` when discovery could not complete (see ``decodedColumnNames(_:)``).
+package func decodedColumns<T: Decodable>(_ type: T.Type) -> [DecodedColumn]? {
     if T.self is any SQLiteColumnReadable.Type { return nil }
     let recorder = ColumnRecorder()
     do {
@@ -18,16 +37,19 @@ package func decodedColumnNames<T: Decodable>(_ type: T.Type) -> [String]? {
     } catch {
         return nil
     }
-    return recorder.names.isEmpty ? nil : recorder.names
+    if recorder.names.isEmpty { return nil }
+    return recorder.names.map { DecodedColumn(name: $0, isOptional: !recorder.required.contains($0)) }
 }
 
 /// Not Sendable: lives for one synchronous discovery run.
 private final class ColumnRecorder {
     var names: [String] = []
     var seen: Set<String> = []
+    var required: Set<String> = []
 
-    func record(_ name: String) {
+    func record(_ name: String, optional: Bool = false) {
         if seen.insert(name).inserted { names.append(name) }
+        if !optional { required.insert(name) }
     }
 }
 
@@ -80,12 +102,12 @@ private struct RecordingKeyedContainer<Key: CodingKey>: KeyedDecodingContainerPr
     var allKeys: [Key] { [] }
 
     func contains(_ key: Key) -> Bool {
-        recorder.record(key.stringValue)
+        recorder.record(key.stringValue, optional: true)
         return true
     }
 
     func decodeNil(forKey key: Key) throws -> Bool {
-        recorder.record(key.stringValue)
+        recorder.record(key.stringValue, optional: true)
         return false
     }
 
@@ -116,7 +138,28 @@ private struct RecordingKeyedContainer<Key: CodingKey>: KeyedDecodingContainerPr
 
     // Optional fields get a placeholder too (not nil), so that code depending on them runs and records its keys.
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-        try decode(type, forKey: key)
+        recorder.record(key.stringValue, optional: true)
+        return try placeholder(type)
+    }
+
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { recordOptional(key, false) }
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { recordOptional(key, "") }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { recordOptional(key, 0) }
+    func decodeIfPresent(_ type: Float.Type, forKey key: Key) throws -> Float? { recordOptional(key, 0) }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { recordOptional(key, 0) }
+    func decodeIfPresent(_ type: Int8.Type, forKey key: Key) throws -> Int8? { recordOptional(key, 0) }
+    func decodeIfPresent(_ type: Int16.Type, forKey key: Key) throws -> Int16? { recordOptional(key, 0) }
+    func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? { recordOptional(key, 0) }
+    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { recordOptional(key, 0) }
+    func decodeIfPresent(_ type: UInt.Type, forKey key: Key) throws -> UInt? { recordOptional(key, 0) }
+    func decodeIfPresent(_ type: UInt8.Type, forKey key: Key) throws -> UInt8? { recordOptional(key, 0) }
+    func decodeIfPresent(_ type: UInt16.Type, forKey key: Key) throws -> UInt16? { recordOptional(key, 0) }
+    func decodeIfPresent(_ type: UInt32.Type, forKey key: Key) throws -> UInt32? { recordOptional(key, 0) }
+    func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) throws -> UInt64? { recordOptional(key, 0) }
+
+    private func recordOptional<T>(_ key: Key, _ value: T) -> T? {
+        recorder.record(key.stringValue, optional: true)
+        return value
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws

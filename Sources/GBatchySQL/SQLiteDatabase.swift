@@ -58,6 +58,8 @@ public final class SQLiteDatabase: Sendable {
     /// `nil` for an in-memory database (or `readerCount: 0`): reads then run on the writer.
     let readers: ReaderPool?
     private let isClosed = LockedState(false)
+    /// The table loaders' registry (for cache invalidation) and their dispatch group.
+    let tableLoaders = TableLoaderSupport()
 
     /// Opens the database file at `path`, creating it unless the configuration is read-only.
     ///

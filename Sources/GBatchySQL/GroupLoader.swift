@@ -1,0 +1,138 @@
+import GBatchy
+
+/// Loads every row whose column equals the key (a one-to-many relation), one query per tick for all the keys loaded
+/// concurrently in a context.
+///
+/// Create it once with ``SQLiteDatabase/groupLoader(_:table:key:orderBy:descending:caching:maxBatchSize:)``. It
+/// batches, caches and checks the schema exactly like ``TableLoader``; the difference is the answer: all the rows of
+/// the key, in `orderBy` order (SQLite's order when `orderBy` is `nil`), and `[]` when there are none. All loader
+/// queries of one database in one tick run in one read transaction.
+///
+/// ```swift
+/// struct Post: Decodable, Sendable { let id: Int; let authorID: Int; let title: String }
+///
+/// let postsByAuthor = db.groupLoader(Post.self, table: "posts", key: "author_id", orderBy: "id")
+/// try await withBatchContext {
+///     async let ada = postsByAuthor.load(1)
+///     async let grace = postsByAuthor.load(2)
+///     let (adas, graces) = try await (ada, grace)   // one query, keys [1, 2]
+/// }
+/// ```
+///
+/// `GroupLoader` is `Sendable`.
+public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable, TableCacheInvalidating {
+    /// The core loader underneath, named `table.key[]`: use it with ``BatchStatistics`` or other GBatchy helpers.
+    public let loader: Loader<Key, [Row]>
+    /// The table the loader reads.
+    public let table: String
+    /// The column the key is compared with.
+    public let keyColumn: String
+    private let source: TableSource<Key, Row>
+
+    init(
+        database: SQLiteDatabase, table: String, key: String, orderBy: String?, descending: Bool, caching: Bool,
+        maxBatchSize: Int?
+    ) {
+        let source = TableSource<Key, Row>(
+            database: database, table: table, keyColumn: key, orderBy: orderBy, descending: descending)
+        self.source = source
+        self.table = table
+        self.keyColumn = key
+        self.loader = Loader(
+            name: "\(table).\(key)[]", maxBatchSize: maxBatchSize, caching: caching, cachesErrors: false,
+            dispatchGroup: database.tableLoaders.dispatchGroup(of: database),
+            results: { keys in
+                let (rows, failures) = try await source.fetch(keys)
+                return keys.map { key -> Result<[Row], any Error> in
+                    if let failure = failures[key] { return .failure(failure) }
+                    return .success(rows[key] ?? [])
+                }
+            })
+        database.tableLoaders.registry.register(self, table: table)
+    }
+
+    /// Loads the rows of `key`, or `[]` when there are none.
+    ///
+    /// ```swift
+    /// let posts = try await postsByAuthor.load(1)
+    /// ```
+    ///
+    /// - Parameter key: The key. A `nil` key answers `[]` without a query.
+    /// - Returns: The rows, in `orderBy` order.
+    /// - Throws: ``SchemaError``, ``SQLiteError``, ``RowDecodingError``, ``TableLoaderError`` for an unsupported key,
+    ///   or `CancellationError`.
+    public func load(_ key: Key) async throws -> [Row] {
+        try await loader.load(key)
+    }
+
+    /// Queues `key` now and returns its pending rows, without creating a task.
+    ///
+    /// ```swift
+    /// let a = postsByAuthor.future(1), b = postsByAuthor.future(2)
+    /// let both = try await pget([a, b])
+    /// ```
+    ///
+    /// - Parameter key: The key.
+    /// - Returns: A future of the rows.
+    public func future(_ key: Key) -> BatchFuture<[Row]> {
+        loader.future(key)
+    }
+
+    /// Loads many keys in one tick and keeps each key's own result.
+    ///
+    /// ```swift
+    /// let results = await postsByAuthor.loadMany([1, 2])
+    /// ```
+    ///
+    /// - Parameter keys: The keys, duplicates allowed.
+    /// - Returns: One result per key, in the order of `keys`.
+    public func loadMany(_ keys: some Sequence<Key>) async -> [Result<[Row], any Error>] {
+        await loader.loadMany(keys)
+    }
+
+    /// Loads many keys in one tick and returns their rows.
+    ///
+    /// ```swift
+    /// let groups = try await postsByAuthor.loadAll([1, 2, 3])
+    /// ```
+    ///
+    /// - Parameter keys: The keys.
+    /// - Returns: One array of rows per key, in the order of `keys`.
+    /// - Throws: The error of the first failed key.
+    public func loadAll(_ keys: some Sequence<Key>) async throws -> [[Row]] {
+        try await loader.loadAll(keys)
+    }
+
+    /// Puts `rows` in the current context's cache for `key`, unless the key is cached already.
+    ///
+    /// ```swift
+    /// postsByAuthor.prime(6, [])
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - key: The key.
+    ///   - rows: The key's rows.
+    public func prime(_ key: Key, _ rows: [Row]) {
+        loader.prime(key, rows)
+    }
+
+    /// Removes `key` from the current context's cache.
+    ///
+    /// ```swift
+    /// postsByAuthor.clear(1)
+    /// ```
+    ///
+    /// - Parameter key: The key.
+    public func clear(_ key: Key) {
+        loader.clear(key)
+    }
+
+    /// Empties this loader's cache in the current context.
+    ///
+    /// ```swift
+    /// postsByAuthor.clearAll()
+    /// ```
+    public func clearAll() {
+        loader.clearAll()
+    }
+}

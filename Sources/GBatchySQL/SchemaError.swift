@@ -1,0 +1,202 @@
+/// A table loader names a table or column that the database does not have.
+///
+/// Table loaders check their table, key column, `orderBy` column and the columns their row type requires against
+/// the schema when they are first used, and again when a query fails because the schema changed (a dropped column).
+/// The description names what is missing, the table and the table's real columns.
+///
+/// ```swift
+/// do {
+///     _ = try await db.loader(User.self, table: "users", key: "nmae").load(1)
+/// } catch let error as SchemaError where error.code == .unknownColumn {
+///     print(error)  // table "users" has no column "nmae" (the key column); its columns are: id, uuid, handle
+/// }
+/// ```
+///
+/// `SchemaError` is `Sendable`. New codes may be added later without breaking callers.
+public struct SchemaError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What is missing.
+    ///
+    /// ```swift
+    /// if error.code == .unknownTable { print("no table", error.table) }
+    /// ```
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: Hashable, Sendable {
+            case unknownTable, unknownColumn
+        }
+
+        private let base: Base
+
+        private init(_ base: Base) {
+            self.base = base
+        }
+
+        /// The database has no table of that name.
+        public static let unknownTable = Code(.unknownTable)
+        /// The table has no column of that name.
+        public static let unknownColumn = Code(.unknownColumn)
+
+        /// The code's name: `unknownTable` or `unknownColumn`.
+        ///
+        /// ```swift
+        /// print(SchemaError.Code.unknownColumn)  // unknownColumn
+        /// ```
+        public var description: String {
+            switch base {
+            case .unknownTable: "unknownTable"
+            case .unknownColumn: "unknownColumn"
+            }
+        }
+    }
+
+    /// What is missing.
+    public let code: Code
+    /// The table the loader reads (the missing table, for ``Code/unknownTable``).
+    public let table: String
+    /// The missing column, for ``Code/unknownColumn``.
+    public let column: String?
+    /// What the loader needed the column for: `the key column`, `the orderBy column`, or the row type's name.
+    public let role: String?
+    /// The table's real columns, in schema order; empty for ``Code/unknownTable``.
+    public let existingColumns: [String]
+
+    static func unknownTable(_ table: String) -> SchemaError {
+        SchemaError(code: .unknownTable, table: table, column: nil, role: nil, existingColumns: [])
+    }
+
+    static func unknownColumn(_ column: String, role: String, table: String, existingColumns: [String])
+        -> SchemaError
+    {
+        SchemaError(code: .unknownColumn, table: table, column: column, role: role, existingColumns: existingColumns)
+    }
+
+    /// A sentence naming what is missing, the table and its real columns.
+    ///
+    /// ```swift
+    /// print(error)  // table "users" has no column "nmae" (the key column); its columns are: id, uuid, handle
+    /// ```
+    public var description: String {
+        switch code {
+        case .unknownTable:
+            return "the database has no table \(quoted(table))"
+        default:
+            let purpose = role.map { " (\($0))" } ?? ""
+            return "table \(quoted(table)) has no column \(quoted(column ?? "?"))\(purpose); its columns are: "
+                + existingColumns.joined(separator: ", ")
+        }
+    }
+}
+
+/// A table loader cannot answer a key: the row is missing, the key is ambiguous, or the key cannot be sent.
+///
+/// ```swift
+/// do {
+///     _ = try await users.loadRequired(7)
+/// } catch let error as TableLoaderError where error.code == .notFound {
+///     print(error)  // no row in "users" where "id" = 7
+/// }
+/// ```
+///
+/// `TableLoaderError` is `Sendable`. New codes may be added later without breaking callers.
+public struct TableLoaderError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong.
+    ///
+    /// ```swift
+    /// if error.code == .duplicateKey { print("not a unique key:", error.column ?? "") }
+    /// ```
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: Hashable, Sendable {
+            case notFound, duplicateKey, unsupportedKey, unreadableKey
+        }
+
+        private let base: Base
+
+        private init(_ base: Base) {
+            self.base = base
+        }
+
+        /// `loadRequired` found no row for the key.
+        public static let notFound = Code(.notFound)
+        /// A single-row loader found more than one row for the key: the key column is not unique.
+        public static let duplicateKey = Code(.duplicateKey)
+        /// The key cannot be sent to SQLite exactly (text containing a NUL character); no query was made for it.
+        public static let unsupportedKey = Code(.unsupportedKey)
+        /// A returned row's key column could not be read back as the loader's key type.
+        public static let unreadableKey = Code(.unreadableKey)
+
+        /// The code's name, such as `notFound`.
+        ///
+        /// ```swift
+        /// print(TableLoaderError.Code.notFound)  // notFound
+        /// ```
+        public var description: String {
+            switch base {
+            case .notFound: "notFound"
+            case .duplicateKey: "duplicateKey"
+            case .unsupportedKey: "unsupportedKey"
+            case .unreadableKey: "unreadableKey"
+            }
+        }
+    }
+
+    /// What went wrong.
+    public let code: Code
+    /// The table the loader reads, when known.
+    public let table: String?
+    /// The key column, when known.
+    public let column: String?
+    /// The key, as text (cut to 80 characters).
+    public let key: String
+    /// How many rows matched, for ``Code/duplicateKey``.
+    public let rowCount: Int?
+
+    static func notFound(table: String, column: String, key: some Sendable) -> TableLoaderError {
+        TableLoaderError(code: .notFound, table: table, column: column, key: shown(key), rowCount: nil)
+    }
+
+    static func duplicateKey(table: String, column: String, key: some Sendable, rowCount: Int) -> TableLoaderError {
+        TableLoaderError(code: .duplicateKey, table: table, column: column, key: shown(key), rowCount: rowCount)
+    }
+
+    static func unsupportedKey(_ key: some Sendable, table: String? = nil, column: String? = nil) -> TableLoaderError {
+        TableLoaderError(code: .unsupportedKey, table: table, column: column, key: shown(key), rowCount: nil)
+    }
+
+    static func unreadableKey(_ value: SQLiteValue, keyType: Any.Type, table: String, column: String)
+        -> TableLoaderError
+    {
+        TableLoaderError(
+            code: .unreadableKey, table: table, column: column, key: "\(value) as \(keyType)", rowCount: nil)
+    }
+
+    func located(table: String, column: String) -> TableLoaderError {
+        TableLoaderError(code: code, table: table, column: column, key: key, rowCount: rowCount)
+    }
+
+    private static func shown(_ key: some Sendable) -> String {
+        let text = String(reflecting: key).replacingOccurrences(of: "\0", with: "\\0")
+        return text.count > 80 ? String(text.prefix(80)) + "…" : text
+    }
+
+    /// A sentence naming the table, the key column and the key.
+    ///
+    /// ```swift
+    /// print(error)  // no row in "users" where "id" = 7
+    /// ```
+    public var description: String {
+        let where_ = "\(quoted(table ?? "?")) where \(quoted(column ?? "?"))"
+        switch code {
+        case .notFound:
+            return "no row in \(where_) = \(key)"
+        case .duplicateKey:
+            return "\(rowCount ?? 0) rows in \(where_) = \(key); a single-row loader needs a unique key column"
+        case .unsupportedKey:
+            return "key \(key) for \(where_) contains a NUL character, which SQLite's json_each cannot carry exactly;"
+                + " it was not sent"
+        default:
+            return "a row of \(where_) has key column value \(key) that cannot be read as the loader's key type"
+        }
+    }
+}
+
+/// `name` in double quotes, as SQL quotes identifiers, for messages.
+func quoted(_ name: String) -> String { sqlIdentifier(name) }

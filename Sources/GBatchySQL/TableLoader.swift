@@ -1,0 +1,164 @@
+import GBatchy
+
+/// Loads one row per key from a table, one query per tick for all the keys loaded concurrently in a context.
+///
+/// Create it once per database and table with ``SQLiteDatabase/loader(_:table:key:caching:maxBatchSize:)`` and share
+/// it across requests. Inside a ``BatchContext``, every `load` issued in the same tick becomes one query,
+/// `SELECT <columns> FROM "table" WHERE "key" IN (SELECT value FROM json_each(?))`, binding the distinct keys as one
+/// JSON array; each caller gets its own row, or `nil` when there is none. Only the columns `Row` decodes are
+/// selected. The table and columns are checked against the schema at first use (``SchemaError``). All loader queries
+/// of one database in one tick run in one read transaction, so they see the same snapshot. Loaded rows are cached
+/// in the context (the core ``Loader``'s cache); a ``SQLiteDatabase/write(_:)`` made inside the context clears the
+/// cache of the tables it wrote.
+///
+/// ```swift
+/// struct User: Decodable, Sendable { let id: Int; let handle: String }
+///
+/// let users = db.loader(User.self, table: "users", key: "id")
+/// try await withBatchContext {
+///     async let a = users.load(1)
+///     async let b = users.load(2)
+///     let (ann, bob) = try await (a, b)   // one query, keys [1, 2]
+/// }
+/// ```
+///
+/// A key that matches two rows fails with ``TableLoaderError/Code/duplicateKey``: use a ``GroupLoader`` for keys
+/// that are not unique. `TableLoader` is `Sendable`.
+public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable, TableCacheInvalidating {
+    /// The core loader underneath, named `table.key`: use it with ``BatchStatistics`` or other GBatchy helpers.
+    public let loader: Loader<Key, Row?>
+    /// The table the loader reads.
+    public let table: String
+    /// The key column.
+    public let keyColumn: String
+    private let source: TableSource<Key, Row>
+
+    init(database: SQLiteDatabase, table: String, key: String, caching: Bool, maxBatchSize: Int?) {
+        let source = TableSource<Key, Row>(
+            database: database, table: table, keyColumn: key, orderBy: nil, descending: false)
+        self.source = source
+        self.table = table
+        self.keyColumn = key
+        let column = key
+        self.loader = Loader(
+            name: "\(table).\(key)", maxBatchSize: maxBatchSize, caching: caching, cachesErrors: false,
+            dispatchGroup: database.tableLoaders.dispatchGroup(of: database),
+            results: { keys in
+                let (rows, failures) = try await source.fetch(keys)
+                return keys.map { key -> Result<Row?, any Error> in
+                    if let failure = failures[key] { return .failure(failure) }
+                    guard let matches = rows[key] else { return .success(nil) }
+                    guard matches.count == 1 else {
+                        return .failure(
+                            TableLoaderError.duplicateKey(table: table, column: column, key: key, rowCount: matches.count))
+                    }
+                    return .success(matches[0])
+                }
+            })
+        database.tableLoaders.registry.register(self, table: table)
+    }
+
+    /// Loads the row of `key`, or `nil` when the table has none.
+    ///
+    /// Inside a context the key joins the tick's query; a key loaded before in the context comes from its cache.
+    ///
+    /// ```swift
+    /// let user = try await users.load(1)
+    /// ```
+    ///
+    /// - Parameter key: The key. A `nil` key answers `nil` without a query.
+    /// - Returns: The row, or `nil`.
+    /// - Throws: ``SchemaError``, ``SQLiteError``, ``RowDecodingError``, ``TableLoaderError`` for a duplicate or
+    ///   unsupported key, or `CancellationError`.
+    public func load(_ key: Key) async throws -> Row? {
+        try await loader.load(key)
+    }
+
+    /// Loads the row of `key`, and throws when the table has none.
+    ///
+    /// ```swift
+    /// let user = try await users.loadRequired(1)
+    /// ```
+    ///
+    /// - Parameter key: The key.
+    /// - Returns: The row.
+    /// - Throws: ``TableLoaderError`` with ``TableLoaderError/Code/notFound``, naming the table, the key column and
+    ///   the key, or what ``load(_:)`` throws.
+    public func loadRequired(_ key: Key) async throws -> Row {
+        guard let row = try await loader.load(key) else {
+            throw TableLoaderError.notFound(table: table, column: keyColumn, key: key)
+        }
+        return row
+    }
+
+    /// Queues `key` now and returns its pending row, without creating a task.
+    ///
+    /// ```swift
+    /// let a = users.future(1), b = users.future(2)
+    /// let both = try await pget([a, b])
+    /// ```
+    ///
+    /// - Parameter key: The key.
+    /// - Returns: A future of the row, or of `nil`.
+    public func future(_ key: Key) -> BatchFuture<Row?> {
+        loader.future(key)
+    }
+
+    /// Loads many keys in one tick and keeps each key's own result.
+    ///
+    /// ```swift
+    /// let results = await users.loadMany([1, 2, 7])
+    /// ```
+    ///
+    /// - Parameter keys: The keys, duplicates allowed.
+    /// - Returns: One result per key, in the order of `keys`.
+    public func loadMany(_ keys: some Sequence<Key>) async -> [Result<Row?, any Error>] {
+        await loader.loadMany(keys)
+    }
+
+    /// Loads many keys in one tick and returns their rows (`nil` for missing ones).
+    ///
+    /// ```swift
+    /// let team = try await users.loadAll([1, 2, 3])
+    /// ```
+    ///
+    /// - Parameter keys: The keys.
+    /// - Returns: One row or `nil` per key, in the order of `keys`.
+    /// - Throws: The error of the first failed key.
+    public func loadAll(_ keys: some Sequence<Key>) async throws -> [Row?] {
+        try await loader.loadAll(keys)
+    }
+
+    /// Puts `row` in the current context's cache for `key`, unless the key is cached already.
+    ///
+    /// ```swift
+    /// users.prime(1, User(id: 1, handle: "alice"))
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - key: The key.
+    ///   - row: The row, or `nil` to record that there is none.
+    public func prime(_ key: Key, _ row: Row?) {
+        loader.prime(key, row)
+    }
+
+    /// Removes `key` from the current context's cache.
+    ///
+    /// ```swift
+    /// users.clear(1)
+    /// ```
+    ///
+    /// - Parameter key: The key.
+    public func clear(_ key: Key) {
+        loader.clear(key)
+    }
+
+    /// Empties this loader's cache in the current context.
+    ///
+    /// ```swift
+    /// users.clearAll()
+    /// ```
+    public func clearAll() {
+        loader.clearAll()
+    }
+}
