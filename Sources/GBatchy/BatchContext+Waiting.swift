@@ -1,5 +1,3 @@
-import Synchronization
-
 extension BatchContext {
     /// Suspends the calling task until the batch of `slot` finishes, and returns the slot's result.
     ///

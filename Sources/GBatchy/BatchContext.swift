@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A unit of work, usually one request, inside which every load coalesces into batches.
 ///
 /// Everything that runs inside a context shares one coalescing point. Loads issued while the context still has runnable
@@ -28,7 +26,7 @@ public final class BatchContext: TaskExecutor, Sendable {
     @TaskLocal @usableFromInline static var bound: BatchContext?
 
     /// Everything mutable about the context.
-    @usableFromInline let state = Mutex(ContextState())
+    @usableFromInline let state = Locked(ContextState())
 
     @usableFromInline init() {}
 

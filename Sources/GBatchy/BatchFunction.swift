@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A gbatchy batched function: every call issued in one tick reaches the function together, as one list.
 ///
 /// Unlike ``Loader``, a batch function keeps no cache and does not merge equal inputs: each call is one element of the

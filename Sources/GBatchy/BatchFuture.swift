@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A value a batch will produce: the result of `future(_:)`, ``immediate(_:)``, `map` or `flatMap`.
 ///
 /// Creating a future queues its key at once and creates no task: gbatchy's `as_future=True`. Several futures

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Limits how many tasks run at once inside a batch context (gbatchy's `Pool`).
 ///
 /// A task of the pool that waits for a free slot is suspended, so it does not hold dispatch back: with
@@ -25,7 +23,7 @@ public final class BatchPool: Sendable {
 
     /// The most tasks that run at once.
     public let size: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Creates a pool that runs at most `size` tasks at once.
     ///

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The mutable state of a ``BatchContext``, guarded by its lock.
 @usableFromInline
 struct ContextState {

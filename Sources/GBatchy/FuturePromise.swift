@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A single value that arrives later: the storage of a future derived with `map` or `flatMap`.
 ///
 /// Unlike a batch store it belongs to no context, so it has a lock of its own. Its waiters are resumed exactly once,
@@ -12,7 +10,7 @@ final class FuturePromise<Value: Sendable>: Sendable {
         var nextWaiterID: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Sets the result, once; later calls are ignored.
     func resolve(_ result: Result<Value, any Error>) {

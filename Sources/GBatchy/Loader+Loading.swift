@@ -1,5 +1,3 @@
-import Synchronization
-
 extension Loader {
     /// Loads the value of `key`: from the context's cache, or in the next batch.
     ///

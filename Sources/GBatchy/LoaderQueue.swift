@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A ``Loader``'s state inside one context: its cache, its pending keys and its counters.
 ///
 /// Every method runs under the context lock. `@unchecked Sendable`: the batch runs it starts capture it, and they

@@ -1,5 +1,4 @@
 import GBatchy
-import Synchronization
 import Testing
 
 /// Loads from every kind of caller: the pitfalls of the prototype (design notes 1, 3 and 5).

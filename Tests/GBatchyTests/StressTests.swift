@@ -1,6 +1,5 @@
 import Foundation
 import GBatchy
-import Synchronization
 import Testing
 
 /// R1: model-based stress. A seeded generator builds programs of concurrent contexts (nested loads, `loadMany`,
@@ -192,7 +191,7 @@ struct ContextReport: Sendable {
 
 /// Collects observations from the concurrent tasks of one program.
 final class Observations: Sendable {
-    private let items = Mutex<[Observation]>([])
+    private let items = TestLocked<[Observation]>([])
 
     func add(_ loader: Int, _ key: Int, _ result: Result<Int, any Error>) {
         items.withLock { $0.append(Observation(loader: loader, key: key, result: result)) }
@@ -207,7 +206,7 @@ final class Observations: Sendable {
     var all: [Observation] { items.withLock { $0 } }
 
     /// The context the program ran in, set when it starts.
-    let context = Mutex<ObjectIdentifier?>(nil)
+    let context = TestLocked<ObjectIdentifier?>(nil)
 
     /// Marks every observation as possibly cancelled.
     func markCancellable() {
