@@ -17,10 +17,13 @@ let package = Package(
     ],
     targets: [
         .target(name: "CMallocStats"),
+        // The raw SQLite C API, for the hand-written floor of the SQL rows.
+        .systemLibrary(name: "BenchSQLite", path: "Sources/BenchSQLite", pkgConfig: "sqlite3"),
         .executableTarget(
             name: "GBatchyBench",
             dependencies: [
                 "CMallocStats",
+                "BenchSQLite",
                 .product(name: "GBatchy", package: "main"),
                 .product(name: "GBatchySQL", package: "main"),
                 .product(name: "GRDB", package: "GRDB.swift"),

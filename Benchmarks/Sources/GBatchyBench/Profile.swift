@@ -1,8 +1,10 @@
 import GBatchy
+import GBatchySQL
 
 /// Runs one workload in a loop, to profile it with perf or callgrind.
 enum Profile {
     static func run(_ workload: String, iterations: Int) async throws {
+        if workload.hasPrefix("s") { return try await runSQL(workload, iterations: iterations) }
         let identity = Loader<Int, Int>(name: "identity", caching: false) { $0 }
         for _ in 0..<iterations {
             switch workload {
@@ -13,6 +15,26 @@ enum Profile {
             default: fatalError("unknown workload \(workload)")
             }
         }
+    }
+}
+
+extension Profile {
+    static func runSQL(_ workload: String, iterations: Int) async throws {
+        let path = try SQLBenchmarks.prepareDatabase(quick: false)
+        let db = try SQLiteDatabase(path: path, configuration: .init(isQueryLogEnabled: false))
+        let items = db.loader(Item.self, table: "items", key: "id", keyType: Int64.self)
+        let children = db.groupLoader(Item.self, table: "items", key: "parent_id", keyType: Int64.self, orderBy: "id")
+        let raw = try RawSQLite(path: path)
+        let keys = (1...1000).map { Int64($0 * 997) }
+        for _ in 0..<iterations {
+            switch workload {
+            case "s0": _ = try raw.items(where: "id", in: keys)
+            case "s1": _ = try await withBatchContext { try await items.loadAll(keys) }
+            case "s4": _ = try await withBatchContext { try await children.loadAll(keys.map { $0 / 10 }) }
+            default: fatalError("unknown workload \(workload)")
+            }
+        }
+        await db.close()
     }
 }
 

@@ -31,6 +31,8 @@ let start = now()
 var rows: [Row] = []
 let core = try await CoreBenchmarks(plan: plan).run()
 rows += core.rows
+let sqlPath = try SQLBenchmarks.prepareDatabase(quick: plan.quick)
+rows += try await SQLBenchmarks(plan: plan, c1Floor: core.c1Floor, path: sqlPath).run()
 printTable(rows)
 if let jsonPath { try writeJSON(rows, to: jsonPath) }
 print(String(format: "finished in %.1f s", now() - start))
