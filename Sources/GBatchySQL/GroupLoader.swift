@@ -43,9 +43,11 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
             dispatchGroup: database.tableLoaders.dispatchGroup(of: database),
             results: { keys in
                 let (rows, failures) = try await source.fetch(keys)
+                var byKey: [Key: [Row]] = [:]
+                for (key, row) in rows { byKey[key, default: []].append(row) }
                 return keys.map { key -> Result<[Row], any Error> in
                     if let failure = failures[key] { return .failure(failure) }
-                    return .success(rows[key] ?? [])
+                    return .success(byKey[key] ?? [])
                 }
             })
         database.tableLoaders.registry.register(self, table: table)

@@ -26,6 +26,10 @@ package final class SQLiteStatement {
     package private(set) var columnNames: [String] = []
     /// Column name → index. On duplicate names the first column wins.
     private(set) var columnIndexes: [String: Int32] = [:]
+    /// The column ``columnIndex(named:)`` tries first.
+    private var nextColumnGuess = 0
+    /// Whether guessing is sound: with duplicate names the first column must win, which only the map knows.
+    private var guessesColumns = false
     private var prepareGeneration: Int32 = 0
 
     // The current execution, for the query log.
@@ -66,13 +70,29 @@ package final class SQLiteStatement {
         }
         columnNames = names
         columnIndexes = indexes
+        guessesColumns = indexes.count == names.count
+        nextColumnGuess = 0
     }
 
     /// The number of `?` parameters.
     package var parameterCount: Int { Int(sqlite3_bind_parameter_count(handle)) }
 
     /// The index of a result column, or `nil`.
-    package func columnIndex(named name: String) -> Int32? { columnIndexes[name] }
+    package func columnIndex(named name: String) -> Int32? {
+        // Rows are decoded field after field in the order the SELECT lists them, so the column after the last one
+        // found is almost always the next one asked for: a string comparison instead of a hash.
+        let count = columnNames.count
+        if guessesColumns, count > 0 {
+            let guess = nextColumnGuess < count ? nextColumnGuess : 0
+            if columnNames[guess] == name {
+                nextColumnGuess = guess + 1
+                return Int32(guess)
+            }
+        }
+        guard let index = columnIndexes[name] else { return nil }
+        nextColumnGuess = Int(index) + 1
+        return index
+    }
 
     // MARK: - Execution
 

@@ -45,14 +45,18 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
             dispatchGroup: database.tableLoaders.dispatchGroup(of: database),
             results: { keys in
                 let (rows, failures) = try await source.fetch(keys)
+                var byKey: [Key: Row] = Dictionary(minimumCapacity: rows.count)
+                var duplicates: [Key: Int] = [:]
+                for (key, row) in rows where byKey.updateValue(row, forKey: key) != nil {
+                    duplicates[key, default: 1] += 1
+                }
                 return keys.map { key -> Result<Row?, any Error> in
                     if let failure = failures[key] { return .failure(failure) }
-                    guard let matches = rows[key] else { return .success(nil) }
-                    guard matches.count == 1 else {
+                    if let count = duplicates[key] {
                         return .failure(
-                            TableLoaderError.duplicateKey(table: table, column: column, key: key, rowCount: matches.count))
+                            TableLoaderError.duplicateKey(table: table, column: column, key: key, rowCount: count))
                     }
-                    return .success(matches[0])
+                    return .success(byKey[key])
                 }
             })
         database.tableLoaders.registry.register(self, table: table)

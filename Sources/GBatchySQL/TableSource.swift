@@ -30,53 +30,54 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         self.columns = decodedColumns(Row.self)
     }
 
-    /// The rows of `keys`, by key, and the keys that failed before any query (NUL in text).
+    /// The rows of `keys` with the key of each, in the order of the query, and the keys that failed before any query
+    /// (NUL in text).
     ///
     /// `nil` keys never match and are not sent. No query runs when no key is left.
-    func fetch(_ keys: [Key]) async throws -> (rows: [Key: [Row]], failures: [Key: any Error]) {
-        var elements: [String] = []
-        elements.reserveCapacity(keys.count)
+    func fetch(_ keys: [Key]) async throws -> (rows: [(key: Key, row: Row)], failures: [Key: any Error]) {
+        var json = "["
+        json.reserveCapacity(keys.count * 8 + 2)
+        var keyCount = 0
         var failures: [Key: any Error] = [:]
         for key in keys {
             do {
-                if let element = try key.sqliteJSONElement() { elements.append(element) }
+                guard let element = try key.sqliteJSONElement() else { continue }
+                if keyCount > 0 { json += "," }
+                json += element
+                keyCount += 1
             } catch let error as TableLoaderError {
                 failures[key] = error.located(table: table, column: keyColumn)
             }
         }
-        guard !elements.isEmpty else { return ([:], failures) }
-        let json = "[" + elements.joined(separator: ",") + "]"
+        guard keyCount > 0 else { return ([], failures) }
+        json += "]"
         let statement = try await checkedStatement()
-        let pairs: [(SQLiteValue, Row)]
         do {
-            pairs = try await run(statement, json: json, keyCount: elements.count)
+            return (try await run(statement, json: json, keyCount: keyCount), failures)
         } catch let error as SQLiteError {
             // The schema may have changed since the check: check again, then retry once if the statement changed
             // (an optional column was dropped), or fail every key with the ``SchemaError`` (a needed one was).
             let rebuilt = try await rebuiltStatement(after: error, failed: statement)
-            pairs = try await run(rebuilt, json: json, keyCount: elements.count)
+            return (try await run(rebuilt, json: json, keyCount: keyCount), failures)
         }
-        var rows: [Key: [Row]] = [:]
-        for (value, row) in pairs {
-            guard let key = Key(sqliteKeyValue: value) else {
-                throw TableLoaderError.unreadableKey(value, keyType: Key.self, table: table, column: keyColumn)
-            }
-            rows[key, default: []].append(row)
-        }
-        return (rows, failures)
     }
 
-    private func run(_ statement: Statement, json: String, keyCount: Int) async throws -> [(SQLiteValue, Row)] {
-        let table = table
+    private func run(_ statement: Statement, json: String, keyCount: Int) async throws -> [(key: Key, row: Row)] {
+        let (table, column) = (table, keyColumn)
         return try await database.read { connection in
             try connection.withCachedStatement(statement.sql) { prepared in
                 try prepared.bind([.text(json)], keyCount: keyCount, table: table)
                 let decode = RowDecoding.decoder(for: Row.self)
-                var pairs: [(SQLiteValue, Row)] = []
+                var rows: [(key: Key, row: Row)] = []
+                rows.reserveCapacity(keyCount)
                 while try prepared.step() {
-                    pairs.append((prepared.value(at: statement.keyIndex), try decode(prepared)))
+                    let value = prepared.value(at: statement.keyIndex)
+                    guard let key = Key(sqliteKeyValue: value) else {
+                        throw TableLoaderError.unreadableKey(value, keyType: Key.self, table: table, column: column)
+                    }
+                    rows.append((key, try decode(prepared)))
                 }
-                return pairs
+                return rows
             }
         }
     }

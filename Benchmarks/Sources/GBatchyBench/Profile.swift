@@ -30,6 +30,7 @@ extension Profile {
             switch workload {
             case "s0": _ = try raw.items(where: "id", in: keys)
             case "s1": _ = try await withBatchContext { try await items.loadAll(keys) }
+            case "shop": _ = try await db.read { _ in 0 }
             case "s4": _ = try await withBatchContext { try await children.loadAll(keys.map { $0 / 10 }) }
             default: fatalError("unknown workload \(workload)")
             }

@@ -23,7 +23,7 @@ if arguments.contains("--measure-memory") {
 if let index = arguments.firstIndex(of: "--profile") {
     // Runs one workload in a loop, for perf or callgrind.
     let workload = arguments[arguments.index(after: index)]
-    try await Profile.run(workload, iterations: 2000)
+    try await Profile.run(workload, iterations: Int(ProcessInfo.processInfo.environment["ITER"] ?? "2000") ?? 2000)
     exit(0)
 }
 
