@@ -302,6 +302,7 @@ public final class SQLiteConnection {
         touchedTables = []
         try executeCached("BEGIN IMMEDIATE")
         do {
+            try checkFileNotMoved()
             let value = try body(self)
             try executeCached("COMMIT")
             return (value, takeTouchedTables())
@@ -322,6 +323,43 @@ public final class SQLiteConnection {
         } catch {
             rollbackIfNeeded()
             throw error
+        }
+    }
+
+    /// Throws `SQLITE_READONLY_DBMOVED` when the database file was deleted, or replaced by a rename, since the
+    /// connection opened it.
+    ///
+    /// In WAL mode SQLite itself does not check this (only its rollback-journal path does): it keeps committing into
+    /// the old inode, which nobody can open again, and every such write is lost once the connection closes. One
+    /// `stat` of the path; an in-memory database never moves.
+    func checkFileNotMoved() throws {
+        guard fileHasMoved else { return }
+        throw SQLiteError(
+            extendedResultCode: .readOnlyDatabaseMoved,
+            message: "the database file was deleted or replaced since it was opened; the write was refused, as it"
+                + " would be lost", sql: nil, path: path)
+    }
+
+    /// Whether the database file was deleted, or replaced by a rename, since the connection opened it.
+    var fileHasMoved: Bool {
+        var moved: Int32 = 0
+        return sqlite3_file_control(handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved != 0
+    }
+
+    /// Before the last connection closes: when the file was deleted or replaced, checkpoints the WAL into the old
+    /// file and truncates it to zero bytes.
+    ///
+    /// SQLite skips its checkpoint on close for a moved file and leaves the WAL (and `-shm`) under the path, where
+    /// the next database opened at that path (the replacement, or a new file) would read the old frames as its own
+    /// pages: silently wrong data, or corruption. An empty WAL is ignored.
+    func truncateWALIfMoved() {
+        guard fileHasMoved else { return }
+        do {
+            try executeScript("PRAGMA wal_checkpoint(TRUNCATE)")
+        } catch {
+            logger.error(
+                "Could not empty the WAL of a database file deleted or replaced while open",
+                metadata: ["path": "\(path)", "error": "\(error)"])
         }
     }
 

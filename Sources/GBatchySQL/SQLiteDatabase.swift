@@ -169,6 +169,9 @@ public final class SQLiteDatabase: Sendable {
             await readers.drain()
             for reader in readers.readers { await reader.shutdown() }
         }
+        // The writer closes last. If the file was deleted or replaced meanwhile, empty the WAL that SQLite would
+        // leave under the path for the next database opened there. (Fails harmlessly on a second close.)
+        _ = try? await writer.submit(cancellable: false) { connection in connection.truncateWALIfMoved() }
         await writer.shutdown()
     }
 
@@ -192,12 +195,14 @@ public final class SQLiteDatabase: Sendable {
     /// - Parameters:
     ///   - sql: The SQL.
     ///   - arguments: Values for the `?` parameters, in order.
-    /// - Throws: ``SQLiteError``; `CancellationError` if the task was cancelled before the work started.
+    /// - Throws: ``SQLiteError`` (``SQLiteError/ResultCode/readOnlyDatabaseMoved`` when the file was deleted or
+    ///   replaced since it was opened); `CancellationError` if the task was cancelled before the work started.
     public func execute(_ sql: String, _ arguments: [any SQLiteBindable] = []) async throws {
         try checkOpen()
         let outcome = try await writer.submit { connection in
             if connection.isInAutocommitMode { connection.touchedTables = [] }
             do {
+                try connection.checkFileNotMoved()
                 try connection.execute(sql, arguments)
             } catch {
                 let committed = connection.isInAutocommitMode ? connection.takeTouchedTables() : []
@@ -230,7 +235,8 @@ public final class SQLiteDatabase: Sendable {
     /// - Parameter body: The work, given the writer connection.
     /// - Returns: What `body` returns, once committed.
     /// - Throws: ``SQLiteError`` (``SQLiteError/ResultCode/busy`` when another process holds the write lock past
-    ///   the busy timeout), what `body` throws, or `CancellationError` if cancelled before the work started.
+    ///   the busy timeout, ``SQLiteError/ResultCode/readOnlyDatabaseMoved`` when the file was deleted or replaced
+    ///   since it was opened), what `body` throws, or `CancellationError` if cancelled before the work started.
     public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try checkOpen()
         let (value, tables) = try await writer.submit { connection in

@@ -21,7 +21,8 @@ enum Profile {
 extension Profile {
     static func runSQL(_ workload: String, iterations: Int) async throws {
         let path = try SQLBenchmarks.prepareDatabase(quick: false)
-        let db = try SQLiteDatabase(path: path, configuration: .init(isQueryLogEnabled: false))
+        let readers = workload == "s5a" ? 1 : 2
+        let db = try SQLiteDatabase(path: path, configuration: .init(readerCount: readers, isQueryLogEnabled: false))
         let items = db.loader(Item.self, table: "items", key: "id", keyType: Int64.self)
         let children = db.groupLoader(Item.self, table: "items", key: "parent_id", keyType: Int64.self, orderBy: "id")
         let raw = try RawSQLite(path: path)
@@ -31,6 +32,16 @@ extension Profile {
             case "s0": _ = try raw.items(where: "id", in: keys)
             case "s1": _ = try await withBatchContext { try await items.loadAll(keys) }
             case "shop": _ = try await db.read { _ in 0 }
+            case "s5a", "s5b":
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for request in 0..<400 {
+                        group.addTask {
+                            let start = (request * 97) % (keys.count - 100)
+                            _ = try await withBatchContext { try await items.loadAll(keys[start..<start + 100]) }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
             case "s4": _ = try await withBatchContext { try await children.loadAll(keys.map { $0 / 10 }) }
             default: fatalError("unknown workload \(workload)")
             }
