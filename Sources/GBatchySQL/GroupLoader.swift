@@ -44,7 +44,16 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
             results: { keys in
                 let (rows, failures) = try await source.fetch(keys)
                 var byKey: [Key: [Row]] = [:]
-                for (key, row) in rows { byKey[key, default: []].append(row) }
+                var run: (key: Key, rows: [Row])?
+                for (key, row) in rows {
+                    if run?.key == key {
+                        run?.rows.append(row)
+                        continue
+                    }
+                    if let finished = run { byKey[finished.key, default: []] += finished.rows }
+                    run = (key, [row])
+                }
+                if let finished = run { byKey[finished.key, default: []] += finished.rows }
                 return keys.map { key -> Result<[Row], any Error> in
                     if let failure = failures[key] { return .failure(failure) }
                     return .success(byKey[key] ?? [])

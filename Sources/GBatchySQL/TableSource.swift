@@ -151,7 +151,9 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         var sql = "SELECT \(selected.joined(separator: ", ")) FROM \(tableName) WHERE \(qualified(key))"
             + " IN (SELECT value FROM json_each(?))"
         if let order {
-            sql += " ORDER BY \(qualified(order))\(descending ? " DESC" : "")"
+            // Ordered by key first, so that each key's rows come as one run and are grouped without a lookup per
+            // row; within a key, by `orderBy`.
+            sql += " ORDER BY \(qualified(key)), \(qualified(order))\(descending ? " DESC" : "")"
         }
         return Statement(sql: sql, keyIndex: Int32(keyIndex ?? 0))
     }

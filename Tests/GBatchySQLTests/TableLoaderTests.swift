@@ -38,7 +38,8 @@ struct TableLoaderTests {
                 queries.contains {
                     $0.sql == #"SELECT "posts"."id", "posts"."title", "posts"."status", "posts"."score", "#
                         + #""posts"."author_id", "posts"."published_at", "posts"."is_featured" FROM "posts" "#
-                        + #"WHERE "posts"."author_id" IN (SELECT value FROM json_each(?)) ORDER BY "posts"."id""#
+                        + #"WHERE "posts"."author_id" IN (SELECT value FROM json_each(?)) "#
+                        + #"ORDER BY "posts"."author_id", "posts"."id""#
                 })
             // The only other statements are the two schema lookups and the tick's read transaction (or, in memory,
             // one per query).
