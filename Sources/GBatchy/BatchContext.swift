@@ -96,13 +96,7 @@ public final class BatchContext: TaskExecutor, Sendable {
         defer { context.releaseHold() }
         let result: Result<T, E> = await $holdScope.withValue(
             scope,
-            operation: { () async -> Result<T, E> in
-                do throws(E) {
-                    return .success(try await body())
-                } catch {
-                    return .failure(error)
-                }
-            },
+            operation: { await outcome(isolation: isolation, of: body) },
             isolation: isolation
         )
         return try result.get()
@@ -153,15 +147,24 @@ public func withBatchContext<T, E: Error>(
     let result: Result<T, E> = await BatchContext.$bound.withValue(
         context,
         operation: {
-            await withTaskExecutorPreference(context, isolation: isolation) { () async -> Result<T, E> in
-                do throws(E) {
-                    return .success(try await body())
-                } catch {
-                    return .failure(error)
-                }
+            await withTaskExecutorPreference(context, isolation: isolation) {
+                await outcome(isolation: isolation, of: body)
             }
         },
         isolation: isolation
     )
     return try result.get()
+}
+
+/// Runs `body` and returns what it returned or threw, keeping the error's type. The standard library's scoped
+/// helpers (`TaskLocal.withValue`) rethrow untyped errors; passing a `Result` through them keeps `throws(E)`.
+func outcome<T, E: Error>(
+    isolation: isolated (any Actor)? = #isolation,
+    of body: () async throws(E) -> T
+) async -> Result<T, E> {
+    do throws(E) {
+        return .success(try await body())
+    } catch {
+        return .failure(error)
+    }
 }
