@@ -9,7 +9,8 @@ let package = Package(
     name: "GBatchyBenchmarks",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "gbatchy-bench", targets: ["GBatchyBench"])
+        .executable(name: "gbatchy-bench", targets: ["GBatchyBench"]),
+        .executable(name: "gbatchy-soak", targets: ["GBatchySoak"]),
     ],
     dependencies: [
         .package(path: ".."),
@@ -28,7 +29,16 @@ let package = Package(
                 .product(name: "GBatchySQL", package: "main"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
-        )
+        ),
+        // R6: the long run (soak) of mixed reads and writes, kept out of `swift test`:
+        //     swift run --package-path Benchmarks -c release --scratch-path Benchmarks/.build-soak gbatchy-soak --seconds 60
+        .executableTarget(
+            name: "GBatchySoak",
+            dependencies: [
+                .product(name: "GBatchy", package: "main"),
+                .product(name: "GBatchySQL", package: "main"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
