@@ -134,11 +134,16 @@ enum FrontPage {
             }
         }
         func printEntry(_ entry: QueryLog.Entry) {
-            let keys = entry.keyCount.map { ", \($0) keys" } ?? ""
-            print("  \(entry.sql)" + (isQuery(entry) ? "  -- \(entry.rowCount) rows\(keys)" : ""))
+            let keys = entry.keyCount.map { ", " + counted($0, "key") } ?? ""
+            print("  \(entry.sql)" + (isQuery(entry) ? "  -- " + counted(entry.rowCount, "row") + keys : ""))
         }
         await db.close()
     }
+}
+
+/// "1 row", "5 rows".
+func counted(_ count: Int, _ noun: String) -> String {
+    "\(count) \(noun)\(count == 1 ? "" : "s")"
 }
 
 extension Optional {
