@@ -13,7 +13,7 @@ let package = Package(
         .executable(name: "gbatchy-soak", targets: ["GBatchySoak"]),
     ],
     dependencies: [
-        .package(path: ".."),
+        .package(name: "GBatchy", path: ".."),
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
     ],
     targets: [
@@ -25,8 +25,8 @@ let package = Package(
             dependencies: [
                 "CMallocStats",
                 "BenchSQLite",
-                .product(name: "GBatchy", package: "main"),
-                .product(name: "GBatchySQL", package: "main"),
+                .product(name: "GBatchy", package: "GBatchy"),
+                .product(name: "GBatchySQL", package: "GBatchy"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -35,8 +35,8 @@ let package = Package(
         .executableTarget(
             name: "GBatchySoak",
             dependencies: [
-                .product(name: "GBatchy", package: "main"),
-                .product(name: "GBatchySQL", package: "main"),
+                .product(name: "GBatchy", package: "GBatchy"),
+                .product(name: "GBatchySQL", package: "GBatchy"),
             ]
         ),
     ],
