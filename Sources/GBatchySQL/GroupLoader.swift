@@ -29,12 +29,15 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     public let keyColumn: String
     private let source: TableSource<Key, Row>
 
+    @usableFromInline
     init(
         database: SQLiteDatabase, table: String, key: String, orderBy: String?, descending: Bool, caching: Bool,
-        maxBatchSize: Int?
+        maxBatchSize: Int?, reader: RowReader<Key, Row>
     ) {
         let source = TableSource<Key, Row>(
-            database: database, table: table, keyColumn: key, orderBy: orderBy, descending: descending)
+            database: database, table: table, keyColumn: key, orderBy: orderBy, descending: descending,
+            reader: reader)
+        let answerGroups = reader.answerGroups
         self.source = source
         self.table = table
         self.keyColumn = key
@@ -43,20 +46,9 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
             dispatchGroup: database.tableLoaders.dispatchGroup(of: database),
             results: { keys in
                 let (rows, failures) = try await source.fetch(keys)
-                var byKey: [Key: [Row]] = [:]
-                var run: (key: Key, rows: [Row])?
-                for (key, row) in rows {
-                    if run?.key == key {
-                        run?.rows.append(row)
-                        continue
-                    }
-                    if let finished = run { byKey[finished.key, default: []] += finished.rows }
-                    run = (key, [row])
-                }
-                if let finished = run { byKey[finished.key, default: []] += finished.rows }
-                return keys.map { key -> Result<[Row], any Error> in
+                return zip(keys, answerGroups(keys, rows)).map { key, rows -> Result<[Row], any Error> in
                     if let failure = failures[key] { return .failure(failure) }
-                    return .success(byKey[key] ?? [])
+                    return .success(rows)
                 }
             })
         database.tableLoaders.registry.register(self, table: table)

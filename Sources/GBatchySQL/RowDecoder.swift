@@ -19,21 +19,30 @@ enum RowDecoding {
 
 /// A `Decoder` over the current row of a statement. Keys are column names, looked up in the statement's
 /// precomputed map; values are read with `sqlite3_column_*` directly. A single-value container reads column 0.
+@usableFromInline
 struct RowDecoder: Decoder {
-    let statement: SQLiteStatement
+    @usableFromInline let statement: SQLiteStatement
 
-    var codingPath: [any CodingKey] { [] }
-    var userInfo: [CodingUserInfoKey: Any] { [:] }
+    @inlinable
+    init(statement: SQLiteStatement) {
+        self.statement = statement
+    }
 
+    @usableFromInline var codingPath: [any CodingKey] { [] }
+    @usableFromInline var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    @usableFromInline
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         KeyedDecodingContainer(RowKeyedContainer<Key>(statement: statement))
     }
 
+    @usableFromInline
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         throw DecodingError.typeMismatch(
             [Any].self, .init(codingPath: [], debugDescription: "A row cannot be decoded as an array: \(statement.sql)"))
     }
 
+    @usableFromInline
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
         guard let column = statement.columnNames.first else {
             throw statement.missingColumnError("0", type: Any.self)

@@ -20,11 +20,12 @@ extension SQLiteDatabase {
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
     /// - Returns: The loader.
-    @_disfavoredOverload
+    @inlinable @_disfavoredOverload
     public func loader<Row: Decodable & Sendable>(
         _ rowType: Row.Type, table: String, key: String, caching: Bool = true, maxBatchSize: Int? = nil
     ) -> TableLoader<Int, Row> {
-        TableLoader(database: self, table: table, key: key, caching: caching, maxBatchSize: maxBatchSize)
+        TableLoader(
+            database: self, table: table, key: key, caching: caching, maxBatchSize: maxBatchSize, reader: RowReader())
     }
 
     /// Creates a loader of one row per key from `table`, with the key type taken from the context.
@@ -42,11 +43,13 @@ extension SQLiteDatabase {
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
     /// - Returns: The loader.
+    @inlinable
     public func loader<Key: SQLiteKey, Row: Decodable & Sendable>(
         _ rowType: Row.Type, table: String, key: String, keyType: Key.Type = Key.self, caching: Bool = true,
         maxBatchSize: Int? = nil
     ) -> TableLoader<Key, Row> {
-        TableLoader(database: self, table: table, key: key, caching: caching, maxBatchSize: maxBatchSize)
+        TableLoader(
+            database: self, table: table, key: key, caching: caching, maxBatchSize: maxBatchSize, reader: RowReader())
     }
 
     /// Creates a loader of every row whose integer column `key` equals the key (a one-to-many relation).
@@ -65,14 +68,14 @@ extension SQLiteDatabase {
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
     /// - Returns: The loader.
-    @_disfavoredOverload
+    @inlinable @_disfavoredOverload
     public func groupLoader<Row: Decodable & Sendable>(
         _ rowType: Row.Type, table: String, key: String, orderBy: String? = nil, descending: Bool = false,
         caching: Bool = true, maxBatchSize: Int? = nil
     ) -> GroupLoader<Int, Row> {
         GroupLoader(
             database: self, table: table, key: key, orderBy: orderBy, descending: descending, caching: caching,
-            maxBatchSize: maxBatchSize)
+            maxBatchSize: maxBatchSize, reader: RowReader())
     }
 
     /// Creates a loader of every row whose column `key` equals the key, with the key type taken from the context.
@@ -91,12 +94,13 @@ extension SQLiteDatabase {
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
     /// - Returns: The loader.
+    @inlinable
     public func groupLoader<Key: SQLiteKey, Row: Decodable & Sendable>(
         _ rowType: Row.Type, table: String, key: String, keyType: Key.Type = Key.self, orderBy: String? = nil,
         descending: Bool = false, caching: Bool = true, maxBatchSize: Int? = nil
     ) -> GroupLoader<Key, Row> {
         GroupLoader(
             database: self, table: table, key: key, orderBy: orderBy, descending: descending, caching: caching,
-            maxBatchSize: maxBatchSize)
+            maxBatchSize: maxBatchSize, reader: RowReader())
     }
 }

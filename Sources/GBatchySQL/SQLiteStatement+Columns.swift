@@ -193,3 +193,12 @@ extension UUID: SQLiteColumnReadable {
         try statement.readUUID(at: index, column: column)
     }
 }
+
+extension SQLiteStatement {
+    /// The error for a key column value that does not convert to the loader's key type. The table loader adds the
+    /// table and the column.
+    @usableFromInline
+    func unreadableKey(_ value: SQLiteValue, as keyType: Any.Type) -> TableLoaderError {
+        TableLoaderError.unreadableKey(value, keyType: keyType, table: table ?? "", column: "")
+    }
+}

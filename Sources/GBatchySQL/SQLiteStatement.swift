@@ -10,6 +10,7 @@ import Logging
 /// Its column-name → index map is built once (and rebuilt only if SQLite re-prepares the statement after a schema
 /// change), so decoding a row does no per-row dictionary building. Each execution (from the first bind or step to
 /// completion) is recorded in the ``QueryLog`` and, at `.debug` level, in the logger.
+@usableFromInline
 package final class SQLiteStatement {
     let handle: OpaquePointer
     unowned let connection: SQLiteConnection
@@ -193,6 +194,7 @@ package final class SQLiteStatement {
     ///
     /// - Returns: `true` if a row is available, `false` when the statement is done.
     /// - Throws: ``SQLiteError``.
+    @usableFromInline
     package func step() throws -> Bool {
         if !isExecuting { beginExecution(keyCount: nil, table: nil) }
         let code = sqlite3_step(handle)
@@ -239,6 +241,7 @@ package final class SQLiteStatement {
     ///
     /// - Parameter index: The 0-based column index.
     /// - Returns: The value in its SQLite storage class.
+    @usableFromInline
     package func value(at index: Int32) -> SQLiteValue {
         switch sqlite3_column_type(handle, index) {
         case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, index))

@@ -33,9 +33,14 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     public let keyColumn: String
     private let source: TableSource<Key, Row>
 
-    init(database: SQLiteDatabase, table: String, key: String, caching: Bool, maxBatchSize: Int?) {
+    @usableFromInline
+    init(
+        database: SQLiteDatabase, table: String, key: String, caching: Bool, maxBatchSize: Int?,
+        reader: RowReader<Key, Row>
+    ) {
         let source = TableSource<Key, Row>(
-            database: database, table: table, keyColumn: key, orderBy: nil, descending: false)
+            database: database, table: table, keyColumn: key, orderBy: nil, descending: false, reader: reader)
+        let answerRows = reader.answerRows
         self.source = source
         self.table = table
         self.keyColumn = key
@@ -45,18 +50,15 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
             dispatchGroup: database.tableLoaders.dispatchGroup(of: database),
             results: { keys in
                 let (rows, failures) = try await source.fetch(keys)
-                var byKey: [Key: Row] = Dictionary(minimumCapacity: rows.count)
-                var duplicates: [Key: Int] = [:]
-                for (key, row) in rows where byKey.updateValue(row, forKey: key) != nil {
-                    duplicates[key, default: 1] += 1
-                }
-                return keys.map { key -> Result<Row?, any Error> in
+                return zip(keys, answerRows(keys, rows)).map { key, answer -> Result<Row?, any Error> in
                     if let failure = failures[key] { return .failure(failure) }
-                    if let count = duplicates[key] {
+                    switch answer {
+                    case .row(let row):
+                        return .success(row)
+                    case .duplicate(let count):
                         return .failure(
                             TableLoaderError.duplicateKey(table: table, column: column, key: key, rowCount: count))
                     }
-                    return .success(byKey[key])
                 }
             })
         database.tableLoaders.registry.register(self, table: table)

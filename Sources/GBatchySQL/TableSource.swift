@@ -20,9 +20,14 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// The columns `Row` decodes, or `nil` to select every column of the table.
     private let columns: [DecodedColumn]?
     private let statement = LockedState<Statement?>(nil)
+    let reader: RowReader<Key, Row>
 
-    init(database: SQLiteDatabase, table: String, keyColumn: String, orderBy: String?, descending: Bool) {
+    init(
+        database: SQLiteDatabase, table: String, keyColumn: String, orderBy: String?, descending: Bool,
+        reader: RowReader<Key, Row>
+    ) {
         self.database = database
+        self.reader = reader
         self.table = table
         self.keyColumn = keyColumn
         self.orderBy = orderBy
@@ -63,22 +68,16 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     }
 
     private func run(_ statement: Statement, json: String, keyCount: Int) async throws -> [(key: Key, row: Row)] {
-        let (table, column) = (table, keyColumn)
-        return try await database.read { connection in
-            try connection.withCachedStatement(statement.sql) { prepared in
-                try prepared.bind([.text(json)], keyCount: keyCount, table: table)
-                let decode = RowDecoding.decoder(for: Row.self)
-                var rows: [(key: Key, row: Row)] = []
-                rows.reserveCapacity(keyCount)
-                while try prepared.step() {
-                    let value = prepared.value(at: statement.keyIndex)
-                    guard let key = Key(sqliteKeyValue: value) else {
-                        throw TableLoaderError.unreadableKey(value, keyType: Key.self, table: table, column: column)
-                    }
-                    rows.append((key, try decode(prepared)))
+        let (table, column, readRows) = (table, keyColumn, reader.readRows)
+        do {
+            return try await database.read { connection in
+                try connection.withCachedStatement(statement.sql) { prepared in
+                    try prepared.bind([.text(json)], keyCount: keyCount, table: table)
+                    return try readRows(prepared, statement.keyIndex, keyCount)
                 }
-                return rows
             }
+        } catch let error as TableLoaderError {
+            throw error.located(table: table, column: column)
         }
     }
 

@@ -1,0 +1,65 @@
+/// The per-row and per-key work of a table loader's batch, made where the loader is declared.
+///
+/// `SQLiteDatabase.loader(…)` and `groupLoader(…)` are inlinable and build a `RowReader` in the caller's module, where
+/// `Key` and `Row` are concrete types. Its closures are therefore compiled for those types: stepping through rows,
+/// reading each key, decoding each row and keying the results run without generic dispatch, which is most of a
+/// batch's cost once SQLite has found the rows.
+@usableFromInline
+struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
+    /// Steps `statement` to the end: each row's key (read from column `keyIndex`) and decoded row.
+    @usableFromInline let readRows: @Sendable (_ statement: SQLiteStatement, _ keyIndex: Int32, _ capacity: Int)
+        throws -> [(key: Key, row: Row)]
+    /// The answers of a single-row loader, one per key of the batch.
+    @usableFromInline let answerRows: @Sendable (_ keys: [Key], _ rows: [(key: Key, row: Row)]) -> [RowAnswer<Key, Row>]
+    /// The answers of a group loader, one per key of the batch.
+    @usableFromInline let answerGroups: @Sendable (_ keys: [Key], _ rows: [(key: Key, row: Row)]) -> [[Row]]
+
+    @inlinable
+    init() {
+        readRows = { statement, keyIndex, capacity in
+            var rows: [(key: Key, row: Row)] = []
+            rows.reserveCapacity(capacity)
+            while try statement.step() {
+                let value = statement.value(at: keyIndex)
+                guard let key = Key(sqliteKeyValue: value) else { throw statement.unreadableKey(value, as: Key.self) }
+                rows.append((key, try Row(from: RowDecoder(statement: statement))))
+            }
+            return rows
+        }
+        answerRows = { keys, rows in
+            var byKey: [Key: Row] = Dictionary(minimumCapacity: rows.count)
+            var duplicates: [Key: Int] = [:]
+            for (key, row) in rows where byKey.updateValue(row, forKey: key) != nil {
+                duplicates[key, default: 1] += 1
+            }
+            return keys.map { key in
+                if let count = duplicates[key] { return .duplicate(count) }
+                return .row(byKey[key])
+            }
+        }
+        answerGroups = { keys, rows in
+            // Rows come ordered by key when the loader has an `orderBy`, so each key's rows are one run.
+            var byKey: [Key: [Row]] = [:]
+            var run: (key: Key, rows: [Row])?
+            for (key, row) in rows {
+                if run?.key == key {
+                    run?.rows.append(row)
+                    continue
+                }
+                if let finished = run { byKey[finished.key, default: []] += finished.rows }
+                run = (key, [row])
+            }
+            if let finished = run { byKey[finished.key, default: []] += finished.rows }
+            return keys.map { byKey[$0] ?? [] }
+        }
+    }
+}
+
+/// What a single-row loader found for one key.
+@usableFromInline
+enum RowAnswer<Key: SQLiteKey, Row: Sendable>: Sendable {
+    /// The row, or `nil` when the table has none.
+    case row(Row?)
+    /// The table has this many rows for the key.
+    case duplicate(Int)
+}
