@@ -6,7 +6,7 @@ import Musl
 import Darwin
 #endif
 
-/// A state value behind a pthread mutex: the lock of every context, pool and promise.
+/// A state value behind a pthread mutex: the lock of every context, pool and promise, and of the SQLite adapter.
 ///
 /// Not `Synchronization.Mutex`: on Linux `Mutex` parks on a futex inside the uninstrumented standard library, so
 /// ThreadSanitizer cannot see it and reports every access it guards as a race. A pthread mutex costs the same when
@@ -15,12 +15,12 @@ import Darwin
 /// `@unchecked Sendable`: `state` is read and written only inside ``withLock(_:)``, while `mutex` is held. The mutex
 /// lives in its own allocation, so its address never moves.
 @usableFromInline
-final class Locked<State>: @unchecked Sendable {
+package final class Locked<State>: @unchecked Sendable {
     @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
     @exclusivity(unchecked) @usableFromInline var state: State
 
     @inlinable
-    init(_ state: State) {
+    package init(_ state: State) {
         self.state = state
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
@@ -35,7 +35,7 @@ final class Locked<State>: @unchecked Sendable {
 
     /// Runs `body` with exclusive access to the state.
     @inlinable
-    func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
+    package func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&state)

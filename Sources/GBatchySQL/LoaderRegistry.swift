@@ -14,7 +14,7 @@ final class LoaderRegistry: Sendable {
         weak var loader: (any TableCacheInvalidating)?
     }
 
-    private let state = LockedState<[String: [Entry]]>([:])
+    private let state = Locked<[String: [Entry]]>([:])
 
     /// Adds `loader` under `table`, dropping entries of that table whose loader is gone.
     func register(_ loader: any TableCacheInvalidating, table: String) {
@@ -39,7 +39,7 @@ final class LoaderRegistry: Sendable {
 /// `Sendable`: its state is behind a lock.
 final class TableLoaderSupport: Sendable {
     let registry = LoaderRegistry()
-    private let group = LockedState<SnapshotDispatchGroup?>(nil)
+    private let group = Locked<SnapshotDispatchGroup?>(nil)
 
     /// The database's one dispatch group, created on first use.
     func dispatchGroup(of database: SQLiteDatabase) -> SnapshotDispatchGroup {

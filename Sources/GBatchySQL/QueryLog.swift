@@ -1,3 +1,4 @@
+import GBatchy
 import Synchronization
 
 /// An in-process record of the statements a database ran, newest last.
@@ -65,7 +66,7 @@ public final class QueryLog: Sendable {
         var start = 0
     }
 
-    private let storage = LockedState(Storage())
+    private let storage = Locked(Storage())
     private let enabled: Atomic<Bool>
 
     /// The maximum number of entries kept; older ones are dropped first.

@@ -1,10 +1,11 @@
 import Foundation
+import GBatchy
 
 /// The reader connections of a database and the tasks waiting for one.
 ///
 /// A task acquires a free reader, runs its job on that reader's thread and releases it. When every reader is busy,
 /// tasks wait in FIFO order on a continuation (no polling). A task cancelled while waiting gets `CancellationError`.
-/// `Sendable`: all state lives in a ``LockedState``.
+/// `Sendable`: all state lives in a ``Locked``.
 final class ReaderPool: Sendable {
     let readers: [ConnectionThread]
 
@@ -24,12 +25,12 @@ final class ReaderPool: Sendable {
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state: LockedState<State>
+    private let state: Locked<State>
 
     init(readers: [ConnectionThread]) {
         precondition(!readers.isEmpty)
         self.readers = readers
-        state = LockedState(State(free: readers))
+        state = Locked(State(free: readers))
     }
 
     func acquire() async throws -> ConnectionThread {

@@ -1,4 +1,5 @@
 import Foundation
+import GBatchy
 import GBatchyCSQLite
 import Logging
 
@@ -57,7 +58,7 @@ public final class SQLiteDatabase: Sendable {
     let writer: ConnectionThread
     /// `nil` for an in-memory database (or `readerCount: 0`): reads then run on the writer.
     let readers: ReaderPool?
-    private let isClosed = LockedState(false)
+    private let isClosed = Locked(false)
     /// The table loaders' registry (for cache invalidation) and their dispatch group.
     let tableLoaders = TableLoaderSupport()
 

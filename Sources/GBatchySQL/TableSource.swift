@@ -1,4 +1,5 @@
 import Foundation
+import GBatchy
 
 /// The SQL side of one table loader: its identifiers, its statement (built once, after checking the schema), and
 /// the query of one batch.
@@ -19,7 +20,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     let descending: Bool
     /// The columns `Row` decodes, or `nil` to select every column of the table.
     private let columns: [DecodedColumn]?
-    private let statement = LockedState<Statement?>(nil)
+    private let statement = Locked<Statement?>(nil)
     let reader: RowReader<Key, Row>
 
     init(
