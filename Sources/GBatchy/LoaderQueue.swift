@@ -33,13 +33,23 @@ final class LoaderQueue<Key: Hashable & Sendable, Value: Sendable>: ContextQueue
     @inlinable
     func slot(for key: Key, state: inout ContextState) -> (Slot<Value>, wake: Bool) {
         counters.loads += 1
-        if let slot = cache[key] {
+        // One hash: the entry is looked up and, when missing, filled in place.
+        var isNew = false
+        var wasEmpty = false
+        var found: Slot<Value>?
+        update(&cache[key]) { entry in
+            if entry == nil {
+                isNew = true
+                wasEmpty = pending.isEmpty
+                entry = pending.append(key)
+            }
+            found = entry
+        }
+        let slot = found.unsafelyUnwrapped  // set on both paths just above
+        guard isNew else {
             counters.cacheHits += 1
             return (slot, false)
         }
-        let wasEmpty = pending.isEmpty
-        let slot = pending.append(key)
-        cache[key] = slot
         let wake = wasEmpty ? state.markReady(self) : false
         return (slot, wake)
     }
@@ -87,6 +97,12 @@ final class LoaderQueue<Key: Hashable & Sendable, Value: Sendable>: ContextQueue
         guard loader.caching, cache[key] == nil else { return }
         cache[key] = Slot(store: BatchStore(outcome: .values([value])), index: 0)
     }
+}
+
+/// Runs `body` on `value` in place: with `&dictionary[key]`, one hash finds or makes the entry.
+@inlinable
+func update<T>(_ value: inout T, _ body: (inout T) -> Void) {
+    body(&value)
 }
 
 extension ContextState {
