@@ -46,10 +46,7 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
             dispatchGroup: database.tableLoaders.dispatchGroup(of: database),
             results: { keys in
                 let (rows, failures) = try await source.fetch(keys)
-                return zip(keys, answerGroups(keys, rows)).map { key, rows -> Result<[Row], any Error> in
-                    if let failure = failures[key] { return .failure(failure) }
-                    return .success(rows)
-                }
+                return answerGroups(keys, rows, failures)
             })
         database.tableLoaders.registry.register(self, table: table)
     }

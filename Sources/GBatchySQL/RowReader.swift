@@ -9,10 +9,15 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// Steps `statement` to the end: each row's key (read from column `keyIndex`) and decoded row.
     @usableFromInline let readRows: @Sendable (_ statement: SQLiteStatement, _ keyIndex: Int32, _ capacity: Int)
         throws -> [(key: Key, row: Row)]
-    /// The answers of a single-row loader, one per key of the batch.
-    @usableFromInline let answerRows: @Sendable (_ keys: [Key], _ rows: [(key: Key, row: Row)]) -> [RowAnswer<Key, Row>]
+    /// The answers of a single-row loader, one per key of the batch: `failures` holds the keys that failed before
+    /// the query; `table` and `column` name the loader in errors.
+    @usableFromInline let answerRows: @Sendable (
+        _ keys: [Key], _ rows: [(key: Key, row: Row)], _ failures: [Key: any Error], _ table: String, _ column: String
+    ) -> [Result<Row?, any Error>]
     /// The answers of a group loader, one per key of the batch.
-    @usableFromInline let answerGroups: @Sendable (_ keys: [Key], _ rows: [(key: Key, row: Row)]) -> [[Row]]
+    @usableFromInline let answerGroups: @Sendable (
+        _ keys: [Key], _ rows: [(key: Key, row: Row)], _ failures: [Key: any Error]
+    ) -> [Result<[Row], any Error>]
 
     @inlinable
     init() {
@@ -26,18 +31,22 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             }
             return rows
         }
-        answerRows = { keys, rows in
+        answerRows = { keys, rows, failures, table, column in
             var byKey: [Key: Row] = Dictionary(minimumCapacity: rows.count)
             var duplicates: [Key: Int] = [:]
             for (key, row) in rows where byKey.updateValue(row, forKey: key) != nil {
                 duplicates[key, default: 1] += 1
             }
             return keys.map { key in
-                if let count = duplicates[key] { return .duplicate(count) }
-                return .row(byKey[key])
+                if !failures.isEmpty, let failure = failures[key] { return .failure(failure) }
+                if !duplicates.isEmpty, let count = duplicates[key] {
+                    return .failure(
+                        TableLoaderError.duplicateKey(table: table, column: column, key: key, rowCount: count))
+                }
+                return .success(byKey[key])
             }
         }
-        answerGroups = { keys, rows in
+        answerGroups = { keys, rows, failures in
             // Rows come ordered by key when the loader has an `orderBy`, so each key's rows are one run.
             var byKey: [Key: [Row]] = [:]
             var run: (key: Key, rows: [Row])?
@@ -50,16 +59,10 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                 run = (key, [row])
             }
             if let finished = run { byKey[finished.key, default: []] += finished.rows }
-            return keys.map { byKey[$0] ?? [] }
+            return keys.map { key in
+                if !failures.isEmpty, let failure = failures[key] { return .failure(failure) }
+                return .success(byKey[key] ?? [])
+            }
         }
     }
-}
-
-/// What a single-row loader found for one key.
-@usableFromInline
-enum RowAnswer<Key: SQLiteKey, Row: Sendable>: Sendable {
-    /// The row, or `nil` when the table has none.
-    case row(Row?)
-    /// The table has this many rows for the key.
-    case duplicate(Int)
 }

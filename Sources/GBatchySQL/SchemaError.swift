@@ -153,6 +153,7 @@ public struct TableLoaderError: Error, Sendable, Hashable, CustomStringConvertib
         TableLoaderError(code: .notFound, table: table, column: column, key: shown(key), rowCount: nil)
     }
 
+    @usableFromInline
     static func duplicateKey(table: String, column: String, key: some Sendable, rowCount: Int) -> TableLoaderError {
         TableLoaderError(code: .duplicateKey, table: table, column: column, key: shown(key), rowCount: rowCount)
     }

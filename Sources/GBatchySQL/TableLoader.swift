@@ -50,16 +50,7 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
             dispatchGroup: database.tableLoaders.dispatchGroup(of: database),
             results: { keys in
                 let (rows, failures) = try await source.fetch(keys)
-                return zip(keys, answerRows(keys, rows)).map { key, answer -> Result<Row?, any Error> in
-                    if let failure = failures[key] { return .failure(failure) }
-                    switch answer {
-                    case .row(let row):
-                        return .success(row)
-                    case .duplicate(let count):
-                        return .failure(
-                            TableLoaderError.duplicateKey(table: table, column: column, key: key, rowCount: count))
-                    }
-                }
+                return answerRows(keys, rows, failures, table, column)
             })
         database.tableLoaders.registry.register(self, table: table)
     }
