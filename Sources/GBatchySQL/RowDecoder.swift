@@ -10,6 +10,7 @@ enum RowDecoding {
                 guard statement.columnNames.count > 0 else {
                     throw statement.missingColumnError("0", type: T.self)
                 }
+                // `readable` is `T.self`, and `read` returns `Self`: the cast cannot fail.
                 return try readable.read(from: statement, at: 0, column: statement.columnNames[0]) as! T
             }
         }

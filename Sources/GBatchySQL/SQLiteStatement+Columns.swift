@@ -112,6 +112,7 @@ extension SQLiteStatement {
     /// through a single-value decoder on that column.
     func decodeColumn<T: Decodable>(_ type: T.Type, at index: Int32, column: String) throws -> T {
         if let readable = T.self as? any SQLiteColumnReadable.Type {
+            // `readable` is `T.self`, and `read` returns `Self`: the cast cannot fail.
             return try readable.read(from: self, at: index, column: column) as! T
         }
         do {
