@@ -96,11 +96,12 @@ enum FrontPage {
     /// Builds the blog database in a temporary file, runs both requests and prints the page, the query counts and
     /// the SQL of the batched request.
     static func run() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gbatchy-demo-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let db = try SQLiteDatabase(path: folder.appendingPathComponent("blog.sqlite").path)
-        try await FixtureDatabase.load("blog", into: db)
+        try await FixtureDatabase.withDatabase("blog") { db in
+            try await run(on: db)
+        }
+    }
+
+    private static func run(on db: SQLiteDatabase) async throws {
         let loaders = Loaders(db)
 
         func isQuery(_ entry: QueryLog.Entry) -> Bool {
@@ -137,7 +138,6 @@ enum FrontPage {
             let keys = entry.keyCount.map { ", " + counted($0, "key") } ?? ""
             print("  \(entry.sql)" + (isQuery(entry) ? "  -- " + counted(entry.rowCount, "row") + keys : ""))
         }
-        await db.close()
     }
 }
 
@@ -151,19 +151,5 @@ extension Optional {
     func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
         guard let value = self else { return nil }
         return try await transform(value)
-    }
-}
-
-/// The fixtures of the repository, found from this source file's path.
-enum FixtureDatabase {
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures", isDirectory: true)
-
-    /// Runs `Fixtures/<name>/schema.sql` and then `data.sql`, each whole, as scripts.
-    static func load(_ name: String, into db: SQLiteDatabase) async throws {
-        let folder = directory.appendingPathComponent(name, isDirectory: true)
-        try await db.execute(try String(contentsOf: folder.appendingPathComponent("schema.sql"), encoding: .utf8))
-        try await db.execute(try String(contentsOf: folder.appendingPathComponent("data.sql"), encoding: .utf8))
     }
 }
