@@ -17,7 +17,8 @@ public final class BatchPool: Sendable {
         /// Tasks waiting for a slot, first come first served.
         var acquirers: [(id: UInt64, continuation: UnsafeContinuation<Void, any Error>)] = []
         /// Tasks waiting for the pool to have a free slot, without taking it.
-        var watchers: [UnsafeContinuation<Void, Never>] = []
+        typealias Watcher = (id: UInt64, continuation: UnsafeContinuation<Void, Never>)
+        var watchers: [Watcher] = []
         var nextID: UInt64 = 0
     }
 
@@ -124,15 +125,27 @@ public final class BatchPool: Sendable {
         streamInCompletionOrder(Array(items)) { item in try await self.run { try await transform(item) } }
     }
 
-    /// Waits until the pool has a free slot (gbatchy's `wait_available`). It returns at once when one is free.
+    /// Waits until the pool has a free slot (gbatchy's `wait_available`). It returns at once when one is free, and
+    /// early when the waiting task is cancelled (check `Task.isCancelled`).
     public func waitAvailable() async {
-        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-            let free = state.withLock { state in
-                guard state.running >= size else { return true }
-                state.watchers.append(continuation)
-                return false
+        let id = state.withLock { state in
+            state.nextID &+= 1
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+                let wait = state.withLock { state in
+                    guard state.running >= size, !Task.isCancelled else { return false }
+                    state.watchers.append((id, continuation))
+                    return true
+                }
+                if !wait { continuation.resume() }
             }
-            if free { continuation.resume() }
+        } onCancel: {
+            let watcher = state.withLock { state in
+                state.watchers.firstIndex { $0.id == id }.map { state.watchers.remove(at: $0) }
+            }
+            watcher?.continuation.resume()
         }
     }
 
@@ -185,10 +198,10 @@ public final class BatchPool: Sendable {
 
     /// Frees a slot: hands it to the next waiting task, or wakes the tasks waiting for a free slot.
     private func release() {
-        let (next, watchers) = state.withLock { state in
+        let (next, watchers) = state.withLock { state -> (UnsafeContinuation<Void, any Error>?, [State.Watcher]) in
             if !state.acquirers.isEmpty {
                 // The slot passes straight to the next task; `running` stays the same.
-                return (Optional(state.acquirers.removeFirst().continuation), [UnsafeContinuation<Void, Never>]())
+                return (state.acquirers.removeFirst().continuation, [])
             }
             state.running -= 1
             let watchers = state.watchers
@@ -196,6 +209,6 @@ public final class BatchPool: Sendable {
             return (nil, watchers)
         }
         next?.resume()
-        for watcher in watchers { watcher.resume() }
+        for watcher in watchers { watcher.continuation.resume() }
     }
 }

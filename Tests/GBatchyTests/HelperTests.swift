@@ -217,6 +217,26 @@ struct HelperTests {
         #expect(pool.running == 0)
     }
 
+    @Test("waitAvailable returns early when its task is cancelled, and leaves the pool as it was")
+    func waitAvailableCancelled() async throws {
+        let pool = BatchPool(size: 1)
+        let gate = Gate()
+        try await withBatchContext {
+            let holder = pool.spawn { await gate.wait() }
+            let watcher = Task { () -> Bool in
+                await pool.waitAvailable()
+                return Task.isCancelled
+            }
+            watcher.cancel()
+            let returnedCancelled = await watcher.value
+            #expect(returnedCancelled)
+            #expect(pool.isFull)
+            gate.open()
+            try await holder.value
+        }
+        #expect(pool.running == 0)
+    }
+
     @Test("spawn outside a context creates one; inside, it joins")
     func spawnContexts() async throws {
         let (loader, log) = recordingLoader()
