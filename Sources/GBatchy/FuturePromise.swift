@@ -34,15 +34,13 @@ final class FuturePromise<Value: Sendable>: Sendable {
     /// Waits for the result.
     @usableFromInline
     func value() async throws -> Value {
-        let id: UInt64
-        switch state.withLock({ state -> Result<Value, any Error>? in
-            if let result = state.result { return result }
+        // The result, or this waiter's identifier, taken under one lock so that no two waiters share one.
+        let (ready, id) = state.withLock { state -> (Result<Value, any Error>?, UInt64) in
+            if let result = state.result { return (result, 0) }
             state.nextWaiterID &+= 1
-            return nil
-        }) {
-        case .some(let result): return try result.get()
-        case .none: id = state.withLock { $0.nextWaiterID }
+            return (nil, state.nextWaiterID)
         }
+        if let ready { return try ready.get() }
         return try await BatchContext.releasingHold { () async throws -> Value in try await suspend(waiterID: id) }
     }
 
