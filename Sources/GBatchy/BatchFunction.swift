@@ -173,7 +173,6 @@ final class FunctionQueue<Input: Sendable, Output: Sendable>: ContextQueue, @unc
     }
 
     @usableFromInline var name: String { function.name }
-    @usableFromInline var hasReadyBatches: Bool { !pending.isEmpty }
     @usableFromInline var statistics: LoaderStatistics { counters }
 
     @inlinable

@@ -32,8 +32,6 @@ package protocol BatchDispatchGroup: AnyObject, Sendable {
 protocol ContextQueue: AnyObject {
     /// The name of the loader, for statistics.
     var name: String { get }
-    /// Whether the queue has keys for the next tick.
-    var hasReadyBatches: Bool { get }
     /// Seals every open batch and appends the runs that start them.
     func takeReadyBatches(into runs: inout [BatchRun])
     /// Counters for ``BatchStatistics``.

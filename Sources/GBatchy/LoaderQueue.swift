@@ -24,7 +24,6 @@ final class LoaderQueue<Key: Hashable & Sendable, Value: Sendable>: ContextQueue
     }
 
     @usableFromInline var name: String { loader.name }
-    @usableFromInline var hasReadyBatches: Bool { !pending.isEmpty }
     @usableFromInline var statistics: LoaderStatistics { counters }
 
     /// The slot that answers `key`: a cached one, or a new one in the open batch.
