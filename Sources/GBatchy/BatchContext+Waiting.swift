@@ -25,7 +25,7 @@ extension BatchContext {
 
     @inlinable
     nonisolated(nonsending) func suspend<Value>(on slot: Slot<Value>, waiterID id: UInt64) async throws -> Value {
-        try await withTaskCancellationHandler {
+        try await withCancellationHandlerInPlace {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Value, any Error>) in
                 let immediate: Result<Value, any Error>? = state.withLock { state in
                     if let result = slot.store.outcome.result(at: slot.index) { return result }
@@ -55,7 +55,7 @@ extension BatchContext {
 
     @inlinable
     nonisolated(nonsending) func suspend<Value>(untilFinished store: BatchStore<Value>, waiterID id: UInt64) async {
-        await withTaskCancellationHandler {
+        await withCancellationHandlerInPlace {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
                 let suspended = state.withLock { state in
                     guard store.outcome.isPending, !Task.isCancelled else { return false }

@@ -23,6 +23,7 @@ public final class BatchFunction<Input: Sendable, Output: Sendable>: Sendable {
     /// The most calls one batch holds; `nil` for no limit. Larger ticks are cut into batches that run concurrently.
     public let maxBatchSize: Int?
     @usableFromInline let body: Body
+    @usableFromInline let tickSizeHint = TickSizeHint()
 
     @usableFromInline
     enum Body: Sendable {
@@ -168,7 +169,7 @@ final class FunctionQueue<Input: Sendable, Output: Sendable>: ContextQueue, @unc
     init(function: BatchFunction<Input, Output>, context: BatchContext) {
         self.function = function
         self.context = context
-        self.pending = PendingBatches(maxBatchSize: function.maxBatchSize)
+        self.pending = PendingBatches(maxBatchSize: function.maxBatchSize, expectedCount: function.tickSizeHint.value)
         self.takeBatches = { queue, runs in queue.takeReadyBatchesSpecialized(into: &runs) }
     }
 
@@ -190,7 +191,7 @@ final class FunctionQueue<Input: Sendable, Output: Sendable>: ContextQueue, @unc
 
     @inlinable
     func takeReadyBatchesSpecialized(into runs: inout [BatchRun]) {
-        for (inputs, store) in pending.takeAll() {
+        for (inputs, store) in pending.takeAll(recordingSizeIn: function.tickSizeHint) {
             counters.batchSizes.append(inputs.count)
             runs.append(BatchRun(group: nil) { [function, context] in
                 context.finish(store, with: await function.run(inputs))

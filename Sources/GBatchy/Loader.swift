@@ -41,6 +41,7 @@ public final class Loader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// The group whose batches run together in each tick, such as one database's queries.
     @usableFromInline package let dispatchGroup: (any BatchDispatchGroup)?
     @usableFromInline let body: Body
+    @usableFromInline let tickSizeHint = TickSizeHint()
 
     @usableFromInline
     enum Body: Sendable {

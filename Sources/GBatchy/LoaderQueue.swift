@@ -19,7 +19,9 @@ final class LoaderQueue<Key: Hashable & Sendable, Value: Sendable>: ContextQueue
     init(loader: Loader<Key, Value>, context: BatchContext) {
         self.loader = loader
         self.context = context
-        self.pending = PendingBatches(maxBatchSize: loader.maxBatchSize)
+        let expectedCount = loader.tickSizeHint.value
+        self.pending = PendingBatches(maxBatchSize: loader.maxBatchSize, expectedCount: expectedCount)
+        self.cache.reserveCapacity(expectedCount)
         self.takeBatches = { queue, runs in queue.takeReadyBatchesSpecialized(into: &runs) }
     }
 
@@ -61,7 +63,7 @@ final class LoaderQueue<Key: Hashable & Sendable, Value: Sendable>: ContextQueue
     @inlinable
     func takeReadyBatchesSpecialized(into runs: inout [BatchRun]) {
         if !loader.caching { cache.removeAll(keepingCapacity: true) }
-        for (keys, store) in pending.takeAll() {
+        for (keys, store) in pending.takeAll(recordingSizeIn: loader.tickSizeHint) {
             counters.batchSizes.append(keys.count)
             runs.append(BatchRun(group: loader.dispatchGroup) { [self] in
                 let outcome = await loader.run(keys)

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The keys queued for the next tick by one loader in one context, cut into batches of at most `maxBatchSize` keys.
 ///
 /// A batch is open while it accepts keys. It is sealed when it reaches `maxBatchSize` (the next key opens a new one)
@@ -8,10 +10,14 @@ struct PendingBatches<Key: Sendable, Value: Sendable> {
     @usableFromInline var openStore: BatchStore<Value>?
     @usableFromInline var sealed: [(keys: [Key], store: BatchStore<Value>)] = []
     @usableFromInline let maxBatchSize: Int?
+    /// How many keys a tick is expected to queue: a new batch reserves room for them (up to `maxBatchSize`), so that
+    /// a tick of a thousand keys does not grow its arrays ten times.
+    @usableFromInline var expectedCount: Int
 
     @inlinable
-    init(maxBatchSize: Int?) {
+    init(maxBatchSize: Int?, expectedCount: Int) {
         self.maxBatchSize = maxBatchSize
+        self.expectedCount = expectedCount
     }
 
     /// Whether no key is queued.
@@ -27,6 +33,7 @@ struct PendingBatches<Key: Sendable, Value: Sendable> {
         } else {
             store = BatchStore()
             openStore = store
+            openKeys.reserveCapacity(Swift.min(expectedCount, maxBatchSize ?? .max))
         }
         let slot = Slot(store: store, index: openKeys.count)
         openKeys.append(key)
@@ -44,12 +51,35 @@ struct PendingBatches<Key: Sendable, Value: Sendable> {
         self.openStore = nil
     }
 
-    /// Seals the open batch and returns every batch, in the order they were opened.
+    /// Seals the open batch and returns every batch, in the order they were opened. Records the tick's size in
+    /// `hint`, for the next contexts, and here, for the next tick.
     @inlinable
-    mutating func takeAll() -> [(keys: [Key], store: BatchStore<Value>)] {
+    mutating func takeAll(recordingSizeIn hint: borrowing TickSizeHint) -> [(keys: [Key], store: BatchStore<Value>)] {
         seal()
         let batches = sealed
         sealed = []
+        expectedCount = hint.record(batches.reduce(0) { $0 + $1.keys.count })
         return batches
+    }
+}
+
+/// The number of keys an owner's last tick queued, in any context, capped at 4096: a new context sizes its tables
+/// for it.
+@usableFromInline
+struct TickSizeHint: ~Copyable, Sendable {
+    @usableFromInline let lastTickSize = Atomic<Int>(0)
+
+    @inlinable
+    init() {}
+
+    @inlinable
+    var value: Int { lastTickSize.load(ordering: .relaxed) }
+
+    /// Records a tick of `count` keys, and returns the hint it leaves.
+    @inlinable
+    func record(_ count: Int) -> Int {
+        let hint = Swift.min(count, 4096)
+        lastTickSize.store(hint, ordering: .relaxed)
+        return hint
     }
 }
