@@ -62,41 +62,47 @@ struct RowKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         statement.columnIndex(named: key.stringValue) != nil
     }
 
+    // Each method asks the key for its name once: the name finds the column and names it in errors.
+
     @inline(__always)
-    private func index(of key: Key, as type: Any.Type) throws -> Int32 {
-        guard let index = statement.columnIndex(named: key.stringValue) else {
-            throw statement.missingColumnError(key.stringValue, type: type)
+    private func index(of column: String, as type: Any.Type) throws -> Int32 {
+        guard let index = statement.columnIndex(named: column) else {
+            throw statement.missingColumnError(column, type: type)
         }
         return index
     }
 
     /// The column index if the column exists and is not NULL.
     @inline(__always)
-    private func presentIndex(of key: Key) -> Int32? {
-        guard let index = statement.columnIndex(named: key.stringValue), !statement.isNull(at: index) else {
+    private func presentIndex(of column: String) -> Int32? {
+        guard let index = statement.columnIndex(named: column), !statement.isNull(at: index) else {
             return nil
         }
         return index
     }
 
     func decodeNil(forKey key: Key) throws -> Bool {
-        statement.isNull(at: try index(of: key, as: Optional<Any>.self))
+        statement.isNull(at: try index(of: key.stringValue, as: Optional<Any>.self))
     }
 
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool {
-        try statement.readBool(at: index(of: key, as: type), column: key.stringValue)
+        let column = key.stringValue
+        return try statement.readBool(at: index(of: column, as: type), column: column)
     }
 
     func decode(_ type: String.Type, forKey key: Key) throws -> String {
-        try statement.readString(at: index(of: key, as: type), column: key.stringValue)
+        let column = key.stringValue
+        return try statement.readString(at: index(of: column, as: type), column: column)
     }
 
     func decode(_ type: Double.Type, forKey key: Key) throws -> Double {
-        try statement.readDouble(at: index(of: key, as: type), column: key.stringValue)
+        let column = key.stringValue
+        return try statement.readDouble(at: index(of: column, as: type), column: column)
     }
 
     func decode(_ type: Float.Type, forKey key: Key) throws -> Float {
-        try statement.readFloat(at: index(of: key, as: type), column: key.stringValue)
+        let column = key.stringValue
+        return try statement.readFloat(at: index(of: column, as: type), column: column)
     }
 
     func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try integer(type, key) }
@@ -112,43 +118,51 @@ struct RowKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     @inline(__always)
     private func integer<I: FixedWidthInteger>(_ type: I.Type, _ key: Key) throws -> I {
-        try statement.readInteger(type, at: index(of: key, as: type), column: key.stringValue)
+        let column = key.stringValue
+        return try statement.readInteger(type, at: index(of: column, as: type), column: column)
     }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        try statement.decodeColumn(type, at: index(of: key, as: type), column: key.stringValue)
+        let column = key.stringValue
+        return try statement.decodeColumn(type, at: index(of: column, as: type), column: column)
     }
 
     // Fast paths for optionals: one lookup instead of contains + decodeNil + decode.
 
     func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
-        guard let index = presentIndex(of: key) else { return nil }
-        return try statement.readInteger(type, at: index, column: key.stringValue)
+        let column = key.stringValue
+        guard let index = presentIndex(of: column) else { return nil }
+        return try statement.readInteger(type, at: index, column: column)
     }
 
     func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? {
-        guard let index = presentIndex(of: key) else { return nil }
-        return try statement.readInteger(type, at: index, column: key.stringValue)
+        let column = key.stringValue
+        guard let index = presentIndex(of: column) else { return nil }
+        return try statement.readInteger(type, at: index, column: column)
     }
 
     func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
-        guard let index = presentIndex(of: key) else { return nil }
-        return try statement.readString(at: index, column: key.stringValue)
+        let column = key.stringValue
+        guard let index = presentIndex(of: column) else { return nil }
+        return try statement.readString(at: index, column: column)
     }
 
     func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? {
-        guard let index = presentIndex(of: key) else { return nil }
-        return try statement.readDouble(at: index, column: key.stringValue)
+        let column = key.stringValue
+        guard let index = presentIndex(of: column) else { return nil }
+        return try statement.readDouble(at: index, column: column)
     }
 
     func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
-        guard let index = presentIndex(of: key) else { return nil }
-        return try statement.readBool(at: index, column: key.stringValue)
+        let column = key.stringValue
+        guard let index = presentIndex(of: column) else { return nil }
+        return try statement.readBool(at: index, column: column)
     }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-        guard let index = presentIndex(of: key) else { return nil }
-        return try statement.decodeColumn(type, at: index, column: key.stringValue)
+        let column = key.stringValue
+        guard let index = presentIndex(of: column) else { return nil }
+        return try statement.decodeColumn(type, at: index, column: column)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws

@@ -23,20 +23,23 @@ package final class SQLiteStatement {
     let writtenTables: Set<String>
     var isInUse = false
 
+    // The fields read for every row skip the runtime's exclusivity checks: a statement is only ever used by the
+    // thread of its connection, one call at a time.
+
     /// The result column names, in order.
-    package private(set) var columnNames: [String] = []
+    @exclusivity(unchecked) package private(set) var columnNames: [String] = []
     /// Column name → index. On duplicate names the first column wins.
-    private(set) var columnIndexes: [String: Int32] = [:]
+    @exclusivity(unchecked) private(set) var columnIndexes: [String: Int32] = [:]
     /// The column ``columnIndex(named:)`` tries first.
-    private var nextColumnGuess = 0
+    @exclusivity(unchecked) private var nextColumnGuess = 0
     /// Whether guessing is sound: with duplicate names the first column must win, which only the map knows.
-    private var guessesColumns = false
+    @exclusivity(unchecked) private var guessesColumns = false
     private var prepareGeneration: Int32 = 0
 
     // The current execution, for the query log.
-    private var isExecuting = false
+    @exclusivity(unchecked) private var isExecuting = false
     private var startInstant: ContinuousClock.Instant?
-    private(set) var rowCount = 0
+    @exclusivity(unchecked) private(set) var rowCount = 0
     private var keyCount: Int?
     /// The table a loader said it reads; named in decoding errors and log entries.
     private(set) var table: String?
