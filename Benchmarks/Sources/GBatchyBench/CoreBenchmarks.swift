@@ -11,31 +11,51 @@ struct CoreBenchmarks {
         var rows: [Row] = []
         let identity = identity
 
-        // C1, its floors and C1b, side by side.
+        // C1, its floors and the two window loaders, side by side.
         let window = WindowLoader<Int, Int> { $0 }
+        let actorWindow = ActorWindowLoader<Int, Int> { $0 }
         let timings = try await measureSideBySide(plan, [
             { try await withBatchContext { try await concurrentLoads(1000) { try await identity.load($0) } } },
             { await withBatchContext { await emptyChildTasks(1000) } },
             { await emptyChildTasks(1000) },
+            { try await SuspensionFloor.run(1000) },
             { try await concurrentLoads(1000) { try await window.load($0) } },
+            { try await concurrentLoads(1000) { try await actorWindow.load($0) } },
         ])
-        let (c1, floorInContext, floorGlobal, windowed) = (timings[0], timings[1], timings[2], timings[3])
+        let (c1, floorInContext, floorGlobal, suspension) = (timings[0], timings[1], timings[2], timings[3])
+        let (windowed, actorWindowed) = (timings[4], timings[5])
         let c1RatioContext = c1.median / floorInContext.median
         let c1RatioGlobal = c1.median / floorGlobal.median
+        let c1RatioSuspension = c1.median / suspension.median
         rows.append(row(
             "C1", "1000 concurrent loads in one context", c1,
-            result: String(format: "%.2f× ctx floor, %.2f× global floor", c1RatioContext, c1RatioGlobal),
+            result: String(
+                format: "%.2f× ctx floor, %.2f× global floor (%.2f× C1s)", c1RatioContext, c1RatioGlobal,
+                c1RatioSuspension),
             target: "≤ 1.5× both floors", pass: c1RatioContext <= 1.5 && c1RatioGlobal <= 1.5,
-            values: ["ratio_context_floor": c1RatioContext, "ratio_global_floor": c1RatioGlobal]))
+            values: [
+                "ratio_context_floor": c1RatioContext, "ratio_global_floor": c1RatioGlobal,
+                "ratio_suspension_floor": c1RatioSuspension,
+            ]))
         rows.append(row("C1f", "floor: 1000 empty child tasks, in a context", floorInContext,
                         result: "", target: "(reference)", pass: nil))
         rows.append(row("C1g", "floor: 1000 empty child tasks, no context", floorGlobal,
                         result: "", target: "(reference)", pass: nil))
+        let suspensionRatio = suspension.median / floorInContext.median
+        rows.append(row(
+            "C1s", "floor: 1000 cancellable suspensions, in a context", suspension,
+            result: String(format: "%.2f× ctx floor", suspensionRatio), target: "(reference)", pass: nil,
+            values: ["ratio_context_floor": suspensionRatio]))
         let speedup = windowed.median / c1.median
         rows.append(row(
             "C1b", "1000 loads, 2 ms-window loader", windowed,
             result: String(format: "GBatchy %.1f× faster", speedup), target: "≥ 4× faster",
             pass: speedup >= 4, values: ["speedup": speedup]))
+        let actorSpeedup = actorWindowed.median / c1.median
+        rows.append(row(
+            "C1c", "1000 loads, 2 ms window, DataLoader's design", actorWindowed,
+            result: String(format: "GBatchy %.1f× faster", actorSpeedup), target: "(reference)", pass: nil,
+            values: ["speedup": actorSpeedup]))
 
         // C2: loadMany, no task per key.
         let c2Timings = try await measureSideBySide(plan, [
