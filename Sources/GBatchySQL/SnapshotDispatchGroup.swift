@@ -2,6 +2,8 @@ import GBatchy
 
 /// Runs every table-loader batch of one database in one tick inside one read transaction.
 ///
+/// A tick with a single batch of the database runs it as it is: its one query sees one snapshot anyway.
+///
 /// The context hands the group all batches of the tick that belong to the database; the group opens
 /// ``SQLiteDatabase/withReadSnapshot(_:)`` and runs them concurrently inside it, so every loader query of the tick
 /// sees the same snapshot (they are serialized on the snapshot's reader connection). If the snapshot cannot be
@@ -18,7 +20,9 @@ final class SnapshotDispatchGroup: BatchDispatchGroup {
     }
 
     func run(_ batches: [@Sendable () async -> Void]) async {
-        guard let database else { return await Self.runAll(batches) }
+        // One query reads one snapshot by itself: the shared transaction would only add two trips to the reader's
+        // thread (BEGIN and COMMIT).
+        guard let database, batches.count > 1 else { return await Self.runAll(batches) }
         var started = false
         do {
             try await database.withReadSnapshot {
