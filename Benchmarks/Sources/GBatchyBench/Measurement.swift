@@ -21,7 +21,7 @@ struct Plan: Sendable {
     var runs: Int
     var quick: Bool
 
-    static let full = Plan(warmups: 5, runs: 31, quick: false)
+    static let full = Plan(warmups: 10, runs: 61, quick: false)
     static let quick = Plan(warmups: 1, runs: 3, quick: true)
 }
 
