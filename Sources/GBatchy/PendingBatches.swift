@@ -63,8 +63,9 @@ struct PendingBatches<Key: Sendable, Value: Sendable> {
     }
 }
 
-/// The number of keys an owner's last tick queued, in any context, capped at 4096: a new context sizes its tables
-/// for it.
+/// The number of keys a loader's last tick queued, in any context: a new context sizes its tables for it.
+///
+/// Capped at 1024 keys, so that a context opened after one huge tick reserves at most about 50 KB per loader.
 @usableFromInline
 struct TickSizeHint: ~Copyable, Sendable {
     @usableFromInline let lastTickSize = Atomic<Int>(0)
@@ -78,7 +79,7 @@ struct TickSizeHint: ~Copyable, Sendable {
     /// Records a tick of `count` keys, and returns the hint it leaves.
     @inlinable
     func record(_ count: Int) -> Int {
-        let hint = Swift.min(count, 4096)
+        let hint = Swift.min(count, 1024)
         lastTickSize.store(hint, ordering: .relaxed)
         return hint
     }
