@@ -35,7 +35,10 @@ let package = Package(
             dependencies: ["GBatchy", "GBatchySQL"]
         ),
         .testTarget(name: "GBatchyTests", dependencies: ["GBatchy"]),
-        .testTarget(name: "GBatchySQLTests", dependencies: ["GBatchy", "GBatchySQL"]),
+        .testTarget(
+            name: "GBatchySQLTests",
+            dependencies: ["GBatchy", "GBatchySQL", .product(name: "Logging", package: "swift-log")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -35,6 +35,9 @@ package final class SQLiteStatement {
     /// Whether guessing is sound: with duplicate names the first column must win, which only the map knows.
     @exclusivity(unchecked) private var guessesColumns = false
     private var prepareGeneration: Int32 = 0
+    /// The keyed container of the rows decoded in this execution, reused from row to row (see
+    /// ``RowDecoder/container(keyedBy:)``). It holds the statement, so the execution's end drops it.
+    @exclusivity(unchecked) var keyedContainer: (keyType: ObjectIdentifier, holder: AnyObject)?
 
     // The current execution, for the query log.
     @exclusivity(unchecked) private var isExecuting = false
@@ -115,6 +118,7 @@ package final class SQLiteStatement {
 
     /// Records the end of the current execution in the query log (once).
     func finishExecution(error: (any Error)?) {
+        keyedContainer = nil
         guard isExecuting else { return }
         isExecuting = false
         guard let startInstant else { return }

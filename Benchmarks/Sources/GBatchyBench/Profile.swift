@@ -32,6 +32,7 @@ extension Profile {
             case "s0": _ = try raw.items(where: "id", in: keys)
             case "s1": _ = try await withBatchContext { try await items.loadAll(keys) }
             case "shop": _ = try await db.read { _ in 0 }
+            case "sseq": _ = try await db.query("SELECT id, parent_id, name, score FROM items WHERE id BETWEEN 1 AND 1000", as: Item.self)
             case "s5a", "s5b":
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for request in 0..<400 {
