@@ -48,17 +48,26 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         }
         answerGroups = { keys, rows, failures in
             // Rows come ordered by key when the loader has an `orderBy`, so each key's rows are one run.
-            var byKey: [Key: [Row]] = [:]
-            var run: (key: Key, rows: [Row])?
-            for (key, row) in rows {
-                if run?.key == key {
-                    run?.rows.append(row)
-                    continue
+            var byKey: [Key: [Row]] = Dictionary(minimumCapacity: keys.count)
+            // A key's run is stored as it is, not copied; only a key met in two runs (no `orderBy`) appends.
+            func store(_ key: Key, _ rows: [Row]) {
+                if let index = byKey.index(forKey: key) {
+                    byKey.values[index].append(contentsOf: rows)
+                } else {
+                    byKey[key] = rows
                 }
-                if let finished = run { byKey[finished.key, default: []] += finished.rows }
-                run = (key, [row])
             }
-            if let finished = run { byKey[finished.key, default: []] += finished.rows }
+            var runKey: Key?
+            var runRows: [Row] = []
+            for (key, row) in rows {
+                if key != runKey {
+                    if let runKey { store(runKey, runRows) }
+                    runKey = key
+                    runRows = []
+                }
+                runRows.append(row)
+            }
+            if let runKey { store(runKey, runRows) }
             return keys.map { key in
                 if !failures.isEmpty, let failure = failures[key] { return .failure(failure) }
                 return .success(byKey[key] ?? [])
