@@ -1,10 +1,14 @@
 import GBatchy
 import GBatchySQL
 
-/// Runs one workload in a loop, to profile it with perf or callgrind.
+/// Runs one workload in a loop, to profile it with perf or callgrind: `c1`, `floor`, `suspension`, `c2`, or one of
+/// the SQL workloads `s0`, `s1`, `s2`, `s4`, `s5a`, `s5b`, `sseq` (1000 rows in key order through `db.query`) and
+/// `shop` (an empty read, one trip to a reader thread).
 enum Profile {
+    static let sqlWorkloads: Set = ["s0", "s1", "s2", "s4", "s5a", "s5b", "sseq", "shop"]
+
     static func run(_ workload: String, iterations: Int) async throws {
-        if workload.hasPrefix("s") { return try await runSQL(workload, iterations: iterations) }
+        if sqlWorkloads.contains(workload) { return try await runSQL(workload, iterations: iterations) }
         let identity = Loader<Int, Int>(name: "identity", caching: false) { $0 }
         for _ in 0..<iterations {
             switch workload {
@@ -32,7 +36,9 @@ extension Profile {
             case "s0": _ = try raw.items(where: "id", in: keys)
             case "s1": _ = try await withBatchContext { try await items.loadAll(keys) }
             case "shop": _ = try await db.read { _ in 0 }
-            case "sseq": _ = try await db.query("SELECT id, parent_id, name, score FROM items WHERE id BETWEEN 1 AND 1000", as: Item.self)
+            case "sseq":
+                _ = try await db.query(
+                    "SELECT id, parent_id, name, score FROM items WHERE id BETWEEN 1 AND 1000", as: Item.self)
             case "s5a", "s5b":
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for request in 0..<400 {
