@@ -21,7 +21,10 @@ actor AccountService {
     }
 
     func loadOne(_ key: Int) async throws -> Int {
-        try await loader.load(key)
+        let value = try await loader.load(key)
+        // The wait suspended inside GBatchy's cancellation handler; the method must resume on this actor.
+        assertIsolated("a load resumed off its caller's actor")
+        return value
     }
 }
 
@@ -53,8 +56,10 @@ struct ContextTests {
         var seen: [Int] = []
         try await withBatchContext {
             seen.append(try await loader.load(1))
+            MainActor.assertIsolated("a load resumed off the main actor")
             let future = loader.future(2)
             seen.append(try await future.value)
+            MainActor.assertIsolated("a future resumed off the main actor")
         }
         #expect(seen == [10, 20])
         #expect(log.all == [[1], [2]])
