@@ -63,9 +63,11 @@ struct PendingBatches<Key: Sendable, Value: Sendable> {
     }
 }
 
-/// The number of keys a loader's last tick queued, in any context: a new context sizes its tables for it.
+/// The number of keys the last tick of a loader or batch function queued, in any context: a new context sizes its
+/// tables for it.
 ///
-/// Capped at 1024 keys, so that a context opened after one huge tick reserves at most about 50 KB per loader.
+/// Capped at 1024 keys, so that a context opened after one huge tick reserves at most about 50 KB per loader or batch
+/// function.
 @usableFromInline
 struct TickSizeHint: ~Copyable, Sendable {
     @usableFromInline let lastTickSize = Atomic<Int>(0)
