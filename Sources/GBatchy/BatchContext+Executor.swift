@@ -6,6 +6,7 @@ extension BatchContext {
         let job = UnownedJob(job)
         let wake = state.withLock { state in
             state.jobs.append(job)
+            state.jobEpoch &+= 1
             return state.startDrainIfIdle()
         }
         if wake { scheduleDrain() }
@@ -17,12 +18,6 @@ extension BatchContext {
         DispatchQueue.global().async { self.drain() }
     }
 
-    private enum DrainStep {
-        case run
-        case dispatch
-        case idle
-    }
-
     /// Runs jobs until the queue is empty, then dispatches every ready batch, and repeats until there is nothing left
     /// to do. Only one drain runs at a time (`isDraining`), so the context's tasks run one at a time, in order.
     private func drain() {
@@ -30,19 +25,7 @@ extension BatchContext {
         var running: [UnownedJob] = []
         var runs: [BatchRun] = []
         while true {
-            let step: DrainStep = state.withLock { state in
-                if !state.jobs.isEmpty {
-                    swap(&state.jobs, &running)
-                    return .run
-                }
-                if state.holds == 0 && !state.ready.isEmpty {
-                    state.takeTick(into: &runs)
-                    return .dispatch
-                }
-                state.isDraining = false
-                return .idle
-            }
-            switch step {
+            switch state.withLock({ $0.nextDrainStep(running: &running, runs: &runs) }) {
             case .run:
                 for job in running {
                     job.runSynchronously(on: executor)
@@ -51,6 +34,9 @@ extension BatchContext {
             case .dispatch:
                 start(runs)
                 runs.removeAll(keepingCapacity: true)
+            case .sendBarrier(let actors, let epoch):
+                sendBarrier(through: actors, epoch: epoch)
+                return
             case .idle:
                 return
             }
@@ -58,12 +44,14 @@ extension BatchContext {
     }
 
     /// Starts one tick's batches: each ungrouped batch in a task of its own, each group's batches together in one
-    /// task. Every task runs on this context with the context bound, so its loads join the next tick.
+    /// task. Every task runs on this context with the context bound, in a ``HoldScope`` that holds the next tick back
+    /// until the batches have answered their waiters.
     private func start(_ runs: [BatchRun]) {
         var groups: [(group: any BatchDispatchGroup, batches: [@Sendable () async -> Void])] = []
+        var alone: [@Sendable () async -> Void] = []
         for run in runs {
             guard let group = run.group else {
-                startTask(run.run)
+                alone.append(run.run)
                 continue
             }
             if let position = groups.firstIndex(where: { $0.group === group }) {
@@ -72,15 +60,22 @@ extension BatchContext {
                 groups.append((group, [run.run]))
             }
         }
-        for (group, batches) in groups {
-            startTask { await group.run(batches) }
+        // Every scope is open before any task starts, so that no task's end lets the next tick start early.
+        let scopes = state.withLock { state in
+            (0..<(alone.count + groups.count)).map { _ in state.openScope(in: self, parent: nil) }
+        }
+        for (scope, run) in zip(scopes, alone) {
+            startTask(in: scope, run)
+        }
+        for (scope, (group, batches)) in zip(scopes.dropFirst(alone.count), groups) {
+            startTask(in: scope) { await group.run(batches) }
         }
     }
 
-    /// Starts a task that runs on this context with the context bound.
-    func startTask(_ work: @escaping @Sendable () async -> Void) {
+    /// Starts a task that runs `work` on this context with the context bound, in `scope`.
+    func startTask(in scope: HoldScope, _ work: @escaping @Sendable () async -> Void) {
         Task(executorPreference: self) {
-            await BatchContext.$bound.withValue(self) { await work() }
+            await BatchContext.$bound.withValue(self) { await self.run(in: scope, work) }
         }
     }
 }

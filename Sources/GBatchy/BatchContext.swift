@@ -91,29 +91,14 @@ public final class BatchContext: TaskExecutor, Sendable {
         _ body: () async throws(E) -> T
     ) async throws(E) -> T {
         guard let context = current else { return try await body() }
-        let scope = HoldScope(context: context)
-        context.acquireHold()
-        defer { context.releaseHold() }
+        let scope = context.state.withLock { $0.openScope(in: context, parent: holdScope) }
         let result: Result<T, E> = await $holdScope.withValue(
             scope,
             operation: { await outcome(isolation: isolation, of: body) },
             isolation: isolation
         )
+        context.close(scope)
         return try result.get()
-    }
-
-    @usableFromInline
-    func acquireHold() {
-        state.withLock { $0.holds += 1 }
-    }
-
-    @usableFromInline
-    func releaseHold() {
-        let wake = state.withLock { state in
-            state.holds -= 1
-            return state.startDrainIfIdle()
-        }
-        if wake { scheduleDrain() }
     }
 }
 
@@ -144,6 +129,9 @@ public func withBatchContext<T, E: Error>(
     _ body: () async throws(E) -> T
 ) async throws(E) -> T {
     let context = BatchContext.current ?? BatchContext()
+    // A body isolated to an actor runs on that actor's executor, not on the context's: the context must not dispatch
+    // while the body is still running there (see `CallerBarrier`).
+    let caller = isolation.map { context.openCaller($0) }
     let result: Result<T, E> = await BatchContext.$bound.withValue(
         context,
         operation: {
@@ -153,6 +141,7 @@ public func withBatchContext<T, E: Error>(
         },
         isolation: isolation
     )
+    if let caller { context.closeCaller(caller) }
     return try result.get()
 }
 

@@ -1,12 +1,30 @@
+/// What a drain of the context does next.
+enum DrainStep {
+    /// Run the jobs taken from the queue.
+    case run
+    /// Start the tick's batches taken from the ready queues.
+    case dispatch
+    /// Send a barrier through these actors before the tick may start (``CallerBarrier``); the drain ends.
+    case sendBarrier([any Actor], epoch: UInt64)
+    /// Nothing to do; the drain ends.
+    case idle
+}
+
 /// The mutable state of a ``BatchContext``, guarded by its lock.
 @usableFromInline
 struct ContextState {
     /// Jobs waiting to run on the context's executor, in arrival order.
     var jobs: [UnownedJob] = []
+    /// Counts the jobs enqueued so far: a barrier is valid only while it has not changed.
+    var jobEpoch: UInt64 = 0
+    /// The bodies open on their callers' actors, and the barrier that lets a tick start while they are.
+    var barrier = CallerBarrier()
     /// Whether a drain is scheduled or running. At most one drain runs at a time, which makes the context's
     /// executor serial.
     var isDraining = false
-    /// The number of open ``BatchContext/holdingDispatch(isolation:_:)`` scopes. Dispatch waits while it is not zero.
+    /// The number of open scopes that hold dispatch back (``HoldScope``): the batches of the current tick still
+    /// running, and the ``BatchContext/holdingDispatch(isolation:_:)`` scopes, none of whose tasks waits for a batch.
+    /// Dispatch waits while it is not zero.
     @usableFromInline var holds = 0
     /// Queues with keys for the next tick, in the order their first key arrived.
     @usableFromInline var ready: [any ContextQueue] = []
@@ -38,9 +56,32 @@ struct ContextState {
     /// - Returns: whether the caller must schedule a drain.
     mutating func startDrainIfIdle() -> Bool {
         guard !isDraining else { return false }
-        guard !jobs.isEmpty || (holds == 0 && !ready.isEmpty) else { return false }
+        guard !jobs.isEmpty || (holds == 0 && !ready.isEmpty && !barrier.isInFlight) else { return false }
         isDraining = true
         return true
+    }
+
+    /// The next step of a drain: run the queued jobs, start a tick, send a barrier through the callers' actors, or
+    /// stop. Stopping (and sending a barrier) ends the drain.
+    mutating func nextDrainStep(running: inout [UnownedJob], runs: inout [BatchRun]) -> DrainStep {
+        if !jobs.isEmpty {
+            swap(&jobs, &running)
+            return .run
+        }
+        if holds == 0 && !ready.isEmpty {
+            if barrier.allowsDispatch(atEpoch: jobEpoch) {
+                barrier.passedEpoch = nil
+                takeTick(into: &runs)
+                return .dispatch
+            }
+            if !barrier.isInFlight {
+                barrier.isInFlight = true
+                isDraining = false
+                return .sendBarrier(barrier.callers.map(\.actor), epoch: jobEpoch)
+            }
+        }
+        isDraining = false
+        return .idle
     }
 
     /// Returns a new waiter identifier.
