@@ -20,7 +20,8 @@
 public final class BatchFunction<Input: Sendable, Output: Sendable>: Sendable {
     /// The function's name, used in errors and ``BatchStatistics``.
     public let name: String
-    /// The most calls one batch holds; `nil` for no limit. Larger ticks are cut into batches that run concurrently.
+    /// The most calls one batch holds; `nil` for no limit. A value below 1 fails every call with
+    /// ``BatchError/invalidMaxBatchSize``. Larger ticks are cut into batches that run concurrently.
     public let maxBatchSize: Int?
     @usableFromInline let body: Body
     @usableFromInline let tickSizeHint = TickSizeHint()
@@ -32,7 +33,6 @@ public final class BatchFunction<Input: Sendable, Output: Sendable>: Sendable {
     }
 
     private init(name: String, maxBatchSize: Int?, body: Body) {
-        precondition(maxBatchSize.map { $0 > 0 } ?? true, "maxBatchSize of batch function '\(name)' must be positive")
         self.name = name
         self.maxBatchSize = maxBatchSize
         self.body = body
@@ -139,6 +139,9 @@ public final class BatchFunction<Input: Sendable, Output: Sendable>: Sendable {
     /// Runs the batch function on `inputs` and checks its answer.
     @inlinable
     func run(_ inputs: [Input]) async -> BatchOutcome<Output> {
+        if let maxBatchSize, maxBatchSize < 1 {
+            return .failed(BatchError.invalidMaxBatchSize(loader: name, value: maxBatchSize))
+        }
         do {
             switch body {
             case .values(let batch):

@@ -28,9 +28,9 @@ public final class BatchPool: Sendable {
 
     /// Creates a pool that runs at most `size` tasks at once.
     ///
-    /// - Parameter size: The number of slots; at least 1.
+    /// - Parameter size: The number of slots; at least 1. A pool made with fewer runs nothing: each of its tasks
+    ///   throws ``BatchError/invalidPoolSize``.
     public init(size: Int) {
-        precondition(size > 0, "a BatchPool needs at least one slot, not \(size)")
         self.size = size
     }
 
@@ -128,6 +128,7 @@ public final class BatchPool: Sendable {
     /// Waits until the pool has a free slot (gbatchy's `wait_available`). It returns at once when one is free, and
     /// early when the waiting task is cancelled (check `Task.isCancelled`).
     public func waitAvailable() async {
+        guard size > 0 else { return }  // no slot will ever be free; its tasks throw `BatchError.invalidPoolSize`
         let id = state.withLock { state in
             state.nextID &+= 1
             return state.nextID
@@ -166,6 +167,7 @@ public final class BatchPool: Sendable {
     }
 
     private func acquire() async throws {
+        guard size > 0 else { throw BatchError.invalidPoolSize(size) }
         let id: UInt64? = state.withLock { state in
             if state.running < size {
                 state.running += 1

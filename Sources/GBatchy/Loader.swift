@@ -30,7 +30,8 @@
 public final class Loader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// The loader's name, used in errors and ``BatchStatistics``.
     public let name: String
-    /// The most keys one batch holds; `nil` for no limit. Larger ticks are cut into batches that run concurrently.
+    /// The most keys one batch holds; `nil` for no limit. A value below 1 fails every load with
+    /// ``BatchError/invalidMaxBatchSize``. Larger ticks are cut into batches that run concurrently.
     public let maxBatchSize: Int?
     /// Whether values stay cached in the context after their batch. Keys asked twice in one tick are fetched once
     /// either way.
@@ -58,7 +59,6 @@ public final class Loader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         dispatchGroup: (any BatchDispatchGroup)?,
         body: Body
     ) {
-        precondition(maxBatchSize.map { $0 > 0 } ?? true, "maxBatchSize of loader '\(name)' must be positive")
         self.name = name
         self.maxBatchSize = maxBatchSize
         self.caching = caching
@@ -162,6 +162,9 @@ public final class Loader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// Runs the batch function on `keys` and checks its answer.
     @inlinable
     func run(_ keys: [Key]) async -> BatchOutcome<Value> {
+        if let maxBatchSize, maxBatchSize < 1 {
+            return .failed(BatchError.invalidMaxBatchSize(loader: name, value: maxBatchSize))
+        }
         do {
             switch body {
             case .values(let batch):

@@ -16,7 +16,8 @@ struct PendingBatches<Key: Sendable, Value: Sendable> {
 
     @inlinable
     init(maxBatchSize: Int?, expectedCount: Int) {
-        self.maxBatchSize = maxBatchSize
+        // A limit below 1 fails the batch (`BatchError.invalidMaxBatchSize`): the keys make one batch.
+        self.maxBatchSize = maxBatchSize.flatMap { $0 > 0 ? $0 : nil }
         self.expectedCount = expectedCount
     }
 

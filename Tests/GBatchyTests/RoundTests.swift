@@ -113,3 +113,38 @@ struct RoundTests {
         #expect(innerLog.all.map(Set.init) == [[1, 2]])
     }
 }
+
+/// Sizes below 1 fail with a clear error instead of trapping (issue #9).
+@Suite("Invalid sizes", .timeLimit(.minutes(1)))
+struct InvalidSizeTests {
+    @Test("maxBatchSize 0 or below fails every load with BatchError.invalidMaxBatchSize naming the loader")
+    func invalidMaxBatchSize() async throws {
+        for size in [0, -1, Int.min] {
+            let (loader, log) = recordingLoader("zero", maxBatchSize: size)
+            let function = BatchFunction<Int, Int>(name: "zeroFn", maxBatchSize: size) { $0 }
+            let results = await withBatchContext { await loader.loadMany([1, 2, 3]) }
+            #expect(log.all.isEmpty)
+            for result in results {
+                #expect(throws: BatchError.self) { try result.get() }
+                if case .failure(let error as BatchError) = result {
+                    #expect(error.code == .invalidMaxBatchSize && error.loader == "zero")
+                    #expect(error.description.contains("maxBatchSize \(size)"))
+                }
+            }
+            await #expect(throws: BatchError.self) { _ = try await function(1) }
+        }
+    }
+
+    @Test("a pool of size 0 fails its tasks with BatchError.invalidPoolSize instead of hanging")
+    func invalidPoolSize() async throws {
+        let pool = BatchPool(size: 0)
+        await pool.waitAvailable()
+        do {
+            _ = try await withBatchContext { try await pool.pmap([1, 2]) { $0 } }
+            Issue.record("a pool of size 0 ran its tasks")
+        } catch let error as BatchError {
+            #expect(error.code == .invalidPoolSize)
+            #expect(error.description.contains("size 0"))
+        }
+    }
+}

@@ -89,11 +89,16 @@ struct CoreBenchmarks {
             target: "≤ 256 B per pending load", pass: perPending > 0 && perPending <= 256,
             values: ["bytes_per_pending_load": Double(perPending), "bytes_per_context": Double(perContext)]))
 
-        // C5: a 3-level tree.
-        let (c5, rounds) = try await tree()
+        // C5: a 3-level tree, called from nonisolated code and from the main actor (a barrier per tick).
+        let (c5, c5Main, rounds, mainRounds) = try await tree()
         rows.append(row(
             "C5", "3-level tree 10 → 100 → 1000", c5, result: "\(rounds) rounds",
             target: "exactly 3 rounds", pass: rounds == 3, values: ["rounds": Double(rounds)]))
+        let mainRatio = c5Main.median / c5.median
+        rows.append(row(
+            "C5m", "the same tree, withBatchContext on the main actor", c5Main,
+            result: String(format: "%d rounds, %.2f× C5", mainRounds, mainRatio),
+            target: "exactly 3 rounds", pass: mainRounds == 3, values: ["rounds": Double(mainRounds), "ratio_c5": mainRatio]))
 
         // C6: many contexts.
         let contexts = plan.quick ? 100 : 1000
@@ -117,7 +122,7 @@ struct CoreBenchmarks {
         return (rows, floorInContext.median)
     }
 
-    private func tree() async throws -> (Timing, Int) {
+    private func tree() async throws -> (Timing, Timing, Int, Int) {
         let leaf = Loader<Int, Int>(name: "leaf", caching: false) { $0 }
         let middle = Loader<Int, [Int]>(name: "middle", caching: false) { keys in
             try await pmap(keys) { key in try await leaf.loadAll((0..<10).map { key * 10 + $0 }) }
@@ -125,15 +130,31 @@ struct CoreBenchmarks {
         let root = Loader<Int, Int>(name: "root", caching: false) { keys in
             try await pmap(keys) { key in try await middle.loadAll((0..<10).map { key * 10 + $0 }).count }
         }
-        let rounds = Mutex(0)
-        let timing = try await measure(plan) {
-            let ticks = try await withBatchContext {
-                try await concurrentLoads(10) { try await root.load($0) }
-                return BatchContext.current!.statistics.ticks
-            }
-            rounds.withLock { $0 = ticks }
+        let rounds = Mutex((0, 0))
+        let timings = try await measureSideBySide(plan, [
+            {
+                let ticks = try await withBatchContext {
+                    try await concurrentLoads(10) { try await root.load($0) }
+                    return BatchContext.current!.statistics.ticks
+                }
+                rounds.withLock { $0.0 = ticks }
+            },
+            {
+                let ticks = try await treeOnMainActor(root)
+                rounds.withLock { $0.1 = ticks }
+            },
+        ])
+        let (nonisolated, onMainActor) = rounds.withLock { $0 }
+        return (timings[0], timings[1], nonisolated, onMainActor)
+    }
+
+    /// The tree with `withBatchContext` called from the main actor, as top-level code and UI code call it.
+    @MainActor
+    private func treeOnMainActor(_ root: Loader<Int, Int>) async throws -> Int {
+        try await withBatchContext {
+            try await concurrentLoads(10) { try await root.load($0) }
+            return BatchContext.current!.statistics.ticks
         }
-        return (timing, rounds.withLock { $0 })
     }
 
     /// Allocated bytes per queued key (a future: no task per key), and per context.
