@@ -62,7 +62,8 @@ extension BatchContext {
         }
         // Every scope is open before any task starts, so that no task's end lets the next tick start early.
         let scopes = state.withLock { state in
-            (0..<(alone.count + groups.count)).map { _ in state.openScope(in: self, parent: nil) }
+            state.runningBatchTasks += alone.count + groups.count
+            return (0..<(alone.count + groups.count)).map { _ in state.openScope(in: self, parent: nil) }
         }
         for (scope, run) in zip(scopes, alone) {
             startTask(in: scope, run)
@@ -76,6 +77,37 @@ extension BatchContext {
     func startTask(in scope: HoldScope, _ work: @escaping @Sendable () async -> Void) {
         Task(executorPreference: self) {
             await BatchContext.$bound.withValue(self) { await self.run(in: scope, work) }
+            let waiter = self.state.withLock { state in
+                state.runningBatchTasks -= 1
+                guard state.runningBatchTasks == 0 else { return UnsafeContinuation<Void, Never>?.none }
+                defer { state.batchTasksWaiter = nil }
+                return state.batchTasksWaiter
+            }
+            waiter?.resume()
+        }
+    }
+
+    /// Returns once every batch task of the context has finished, so that nothing a context started still runs when
+    /// ``withBatchContext(isolation:_:)`` returns (a tick's read transaction, a batch whose future was dropped).
+    ///
+    /// A cancelled task returns at once: a cancelled request answers promptly, and its started batches complete on
+    /// their own.
+    nonisolated(nonsending) func untilBatchTasksFinish() async {
+        await withCancellationHandlerInPlace {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+                let finished = state.withLock { state in
+                    if state.runningBatchTasks == 0 || Task.isCancelled { return true }
+                    state.batchTasksWaiter = continuation
+                    return false
+                }
+                if finished { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = self.state.withLock { state in
+                defer { state.batchTasksWaiter = nil }
+                return state.batchTasksWaiter
+            }
+            waiter?.resume()
         }
     }
 }

@@ -106,7 +106,10 @@ public final class BatchContext: TaskExecutor, Sendable {
 ///
 /// Every load issued by `body` and by the tasks it starts (`async let`, task groups, ``spawn(priority:_:)``) coalesces
 /// with the other loads of the context. Call it from anywhere: a nonisolated function, an actor method or
-/// `@MainActor` code.
+/// `@MainActor` code; the batches are the same from each.
+///
+/// The call that opened the context returns once `body` has returned and every batch the context started has
+/// finished, so nothing of the context still runs afterwards.
 ///
 /// ```swift
 /// let users = Loader<Int, String>(name: "users") { ids in ids.map { "user \($0)" } }
@@ -128,7 +131,8 @@ public func withBatchContext<T, E: Error>(
     isolation: isolated (any Actor)? = #isolation,
     _ body: () async throws(E) -> T
 ) async throws(E) -> T {
-    let context = BatchContext.current ?? BatchContext()
+    let outer = BatchContext.current
+    let context = outer ?? BatchContext()
     // A body isolated to an actor runs on that actor's executor, not on the context's: the context must not dispatch
     // while the body is still running there (see `CallerBarrier`).
     let caller = isolation.map { context.openCaller($0) }
@@ -142,6 +146,7 @@ public func withBatchContext<T, E: Error>(
         isolation: isolation
     )
     if let caller { context.closeCaller(caller) }
+    if outer == nil { await context.untilBatchTasksFinish() }
     return try result.get()
 }
 

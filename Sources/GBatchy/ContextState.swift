@@ -26,6 +26,10 @@ struct ContextState {
     /// running, and the ``BatchContext/holdingDispatch(isolation:_:)`` scopes, none of whose tasks waits for a batch.
     /// Dispatch waits while it is not zero.
     @usableFromInline var holds = 0
+    /// The batch tasks started and not finished yet.
+    var runningBatchTasks = 0
+    /// The outermost ``withBatchContext(isolation:_:)`` call, waiting for the running batch tasks to finish.
+    var batchTasksWaiter: UnsafeContinuation<Void, Never>?
     /// Queues with keys for the next tick, in the order their first key arrived.
     @usableFromInline var ready: [any ContextQueue] = []
     /// Every loader's and batch function's queue in this context, keyed by the identity of the loader object. The

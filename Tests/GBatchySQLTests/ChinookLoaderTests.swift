@@ -84,9 +84,77 @@ struct ChinookLoaderTests {
             let rowCounts: [Int] = queries.map(\.rowCount)
             #expect(rowCounts.reduce(0, +) == 594)  // 40 albums + 30 artists + 514 tracks + 10 genres
             if storage == .file {
-                // One read transaction per tick. (A tick's COMMIT is logged when the snapshot closes, which can come
-                // after the waiters resumed and the next tick began on another reader, so only count them.)
-                #expect(db.queryLog.entries.filter { $0.sql == "BEGIN DEFERRED" }.count == 3)
+                // Each tick's read transaction ends before the next tick begins: BEGIN and COMMIT alternate.
+                let transactions = db.queryLog.entries.map(\.sql).filter { $0 == "BEGIN DEFERRED" || $0 == "COMMIT" }
+                #expect(!transactions.isEmpty)
+                for (position, sql) in transactions.enumerated() {
+                    #expect(sql == (position.isMultiple(of: 2) ? "BEGIN DEFERRED" : "COMMIT"), "\(transactions)")
+                }
+            }
+        }
+    }
+}
+
+/// Ticks are rounds on SQLite too: the loads that follow from one tick's queries go out together, whichever query of
+/// the tick finishes first, and the tick's read transaction ends before the next tick begins (issue #9).
+@Suite("Rounds on Chinook", .timeLimit(.minutes(2)))
+struct ChinookRoundTests {
+    @Test("100 albums → artist and tracks → the artist's albums and the tracks' genres: 3 ticks, the same batches every run")
+    func graphOfAlbumsTakesThreeTicksEveryRun() async throws {
+        try await withFixtureDatabase("chinook", storage: .file) { db in
+            let albums = db.loader(Album.self, table: "albums", key: "id")
+            let albumsByArtist = db.groupLoader(Album.self, table: "albums", key: "artist_id", orderBy: "id")
+            let artists = db.loader(Artist.self, table: "artists", key: "id")
+            let tracksByAlbum = db.groupLoader(Track.self, table: "tracks", key: "album_id", orderBy: "id")
+            let genres = db.loader(Genre.self, table: "genres", key: "id")
+
+            @Sendable func request() async throws -> BatchStatistics {
+                try await withBatchContext {
+                    let loaded = try await albums.loadAll(1...100).map { try #require($0) }
+                    _ = try await pmap(loaded) { album in
+                        // Each branch goes on as soon as its own query has answered.
+                        async let discography = albumsByArtist.load(artists.loadRequired(album.artistID).id)
+                        async let songs: [(Genre?, Album?)] = {
+                            let songs = try await tracksByAlbum.load(album.id)
+                            async let genreRows = genres.loadAll(songs.compactMap(\.genreID))
+                            async let albumRows = albums.loadAll(songs.compactMap(\.albumID))
+                            return try await Array(zip(genreRows, albumRows))
+                        }()
+                        return try await (discography.count, songs.count)
+                    }
+                    return currentStatistics
+                }
+            }
+            for run in 0..<15 {
+                db.queryLog.clear()
+                // Other requests on the same database at the same time change when each query finishes.
+                async let noise = pmap(0..<3) { _ in try await request() }
+                let stats = try await request()
+                _ = try await noise
+                try #require(stats.ticks == 3, "run \(run): \(stats.ticks) ticks")
+                #expect(stats["albums.id"].batchSizes == [100])
+                #expect(stats["artists.id"].batchSizes.count == 1)
+                #expect(stats["tracks.album_id[]"].batchSizes == [100])
+                #expect(stats["albums.artist_id[]"].batchSizes.count == 1)
+                #expect(stats["genres.id"].batchSizes.count == 1)
+            }
+        }
+    }
+
+    @Test("a tick's read transaction has ended when the context returns")
+    func snapshotEndsBeforeTheContextReturns() async throws {
+        try await withFixtureDatabase("chinook", storage: .file) { db in
+            let artists = db.loader(Artist.self, table: "artists", key: "id")
+            let tracksByAlbum = db.groupLoader(Track.self, table: "tracks", key: "album_id", orderBy: "id")
+            for run in 0..<50 {
+                db.queryLog.clear()
+                try await withBatchContext {
+                    async let artist = artists.load(run % 20 + 1)
+                    async let tracks = tracksByAlbum.load(run % 20 + 1)
+                    _ = try await (artist, tracks)
+                }
+                let sql = db.queryLog.entries.map(\.sql).filter { !$0.contains("pragma_table_xinfo") }
+                try #require(sql.first == "BEGIN DEFERRED" && sql.last == "COMMIT" && sql.count == 4, "run \(run): \(sql)")
             }
         }
     }
