@@ -96,7 +96,9 @@ public final class SQLiteConnection {
     /// Executes SQL: a script of several statements, or one statement with bound values.
     ///
     /// Without arguments, the text may hold several statements separated by semicolons; each runs in turn and they
-    /// are not cached. With arguments, the text must be one statement; it is prepared once and cached.
+    /// are not cached. With arguments, the text must be one statement; it is prepared once and cached. Inside
+    /// ``SQLiteDatabase/write(_:)``, statements that would begin, commit or roll back its transaction are refused
+    /// before they run; savepoints are allowed.
     ///
     /// ```swift
     /// try await db.write { conn in
@@ -108,7 +110,9 @@ public final class SQLiteConnection {
     /// - Parameters:
     ///   - sql: The SQL.
     ///   - arguments: Values for the `?` parameters, in order.
-    /// - Throws: ``SQLiteError``.
+    /// - Throws: ``SQLiteError``: ``SQLiteError/ResultCode/misuse`` for a refused transaction control statement or
+    ///   SQL holding a NUL character, ``SQLiteError/ResultCode/mismatch`` naming the parameter for an argument that
+    ///   cannot be stored (a `Date` outside the years 0000 to 9999).
     public func execute(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws {
         if arguments.isEmpty {
             try executeScript(sql)
@@ -142,7 +146,7 @@ public final class SQLiteConnection {
     ///   - arguments: Values for the `?` parameters, in order.
     ///   - type: The row type.
     /// - Returns: The decoded rows, in result order.
-    /// - Throws: ``SQLiteError``, or ``RowDecodingError`` when a row does not fit `T`.
+    /// - Throws: ``SQLiteError`` (as for ``execute(_:_:)``), or ``RowDecodingError`` when a row does not fit `T`.
     public func query<T: Decodable>(_ sql: String, _ arguments: [any SQLiteBindable] = [], as type: T.Type) throws
         -> [T]
     {

@@ -12,7 +12,9 @@ import Logging
 /// Storage conventions, for binding (``SQLiteBindable``) and decoding (`Decodable` rows):
 /// - `Bool` is the integer 0 or 1.
 /// - `Date` is written as UTC text `yyyy-MM-dd HH:mm:ss.SSS`. It is read from that text, from `yyyy-MM-dd HH:mm:ss`,
-///   from `yyyy-MM-dd`, from ISO 8601 text with `T` and `Z` or an offset, or from a number of Unix seconds.
+///   from `yyyy-MM-dd`, from ISO 8601 text with `T` and `Z` or an offset, or from a number of Unix seconds. Only
+///   dates of the years 0000 to 9999 are bound or read: others (and infinite or NaN ones) throw an error naming the
+///   parameter or the column.
 /// - `UUID` is written as uppercase `uuidString` text and read from text in any case or from a 16-byte blob.
 /// - `RawRepresentable` enums use their `String` or `Int` raw value.
 ///
