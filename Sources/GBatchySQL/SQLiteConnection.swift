@@ -35,7 +35,8 @@ public final class SQLiteConnection {
     /// The transaction control operation the authorizer reported while the current statement was being prepared.
     private var authorizedTransactionControl: TransactionControl?
     /// Which transaction control statements the SQL run now may hold: none, except while the library runs its own
-    /// `BEGIN`/`COMMIT`/`ROLLBACK`, a ``SQLiteDatabase/write(_:)`` body (savepoints) or an ``SQLiteDatabase/execute(_:_:)``.
+    /// `BEGIN`/`COMMIT`/`ROLLBACK`, a ``SQLiteDatabase/write(_:)`` body (savepoints) or an
+    /// ``SQLiteDatabase/execute(_:_:)``.
     private(set) var transactionControlPolicy = TransactionControlPolicy.none
 
     init(

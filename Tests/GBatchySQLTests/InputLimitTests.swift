@@ -9,7 +9,8 @@ import Testing
 struct InputLimitTests {
     static let unstorableDates: [Date] = [
         Date(timeIntervalSince1970: .nan), Date(timeIntervalSince1970: .infinity),
-        Date(timeIntervalSince1970: -.infinity), Date(timeIntervalSince1970: 1e300), Date(timeIntervalSince1970: -1e300),
+        Date(timeIntervalSince1970: -.infinity), Date(timeIntervalSince1970: 1e300),
+        Date(timeIntervalSince1970: -1e300),
         // Years 10000 and -1: their text would not read back as a date.
         Date(timeIntervalSince1970: 253_402_300_800), Date(timeIntervalSince1970: -62_198_755_200),
     ]
@@ -26,7 +27,9 @@ struct InputLimitTests {
                     await capture { try await db.execute(sql, [1, Optional(date)]) },
                     await capture { try await db.write { conn in try conn.execute(sql, [1, date]) } },
                     await capture { _ = try await db.query("SELECT ? AS a, ? AS b", [1, date], as: SQLiteRow.self) },
-                    await capture { _ = try await db.read { try $0.query("SELECT ?, ?", [1, date], as: SQLiteRow.self) } },
+                    await capture {
+                        _ = try await db.read { try $0.query("SELECT ?, ?", [1, date], as: SQLiteRow.self) }
+                    },
                 ] {
                     let sqliteError = try #require(error as? SQLiteError, "\(date): \(String(describing: error))")
                     #expect(sqliteError.resultCode == .mismatch)
@@ -70,7 +73,8 @@ struct InputLimitTests {
             }
         }
         // A number inside the range is still a date of Unix seconds.
-        #expect(try await db.query("SELECT 253402300799", as: Date.self) == [Date(timeIntervalSince1970: 253_402_300_799)])
+        let lastSecond = try await db.query("SELECT 253402300799", as: Date.self)
+        #expect(lastSecond == [Date(timeIntervalSince1970: 253_402_300_799)])
         await db.close()
     }
 
@@ -91,7 +95,8 @@ struct InputLimitTests {
         ]
         for (timeout, expected) in cases {
             let db = try SQLiteDatabase.inMemory(configuration: .init(busyTimeout: timeout))
-            #expect(try await db.query("PRAGMA busy_timeout", as: Int.self) == [min(expected, Int(Int32.max))], "\(timeout)")
+            let milliseconds = try await db.query("PRAGMA busy_timeout", as: Int.self)
+            #expect(milliseconds == [min(expected, Int(Int32.max))], "\(timeout)")
             await db.close()
         }
         let configuration = SQLiteDatabase.Configuration(readerCount: 1, busyTimeout: .seconds(Int64.max))

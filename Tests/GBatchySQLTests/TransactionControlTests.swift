@@ -61,7 +61,8 @@ struct TransactionControlTests {
         _ error: (any Error)?, _ sql: String, sourceLocation: SourceLocation = #_sourceLocation
     ) {
         let sqliteError = error as? SQLiteError
-        #expect(sqliteError?.resultCode == .misuse, "\(sql): \(String(describing: error))", sourceLocation: sourceLocation)
+        #expect(
+            sqliteError?.resultCode == .misuse, "\(sql): \(String(describing: error))", sourceLocation: sourceLocation)
         // A statement of a script is named with its semicolon.
         #expect(sqliteError?.sql == sql || sqliteError?.sql == sql + ";", sourceLocation: sourceLocation)
         #expect(
@@ -190,7 +191,8 @@ struct TransactionControlTests {
         try await onEachStorage { db, _ in
             try await db.execute("CREATE TABLE u(x UNIQUE)")
             // A whole transaction in one script is allowed.
-            try await db.execute("BEGIN; INSERT INTO u VALUES (1); SAVEPOINT s; INSERT INTO u VALUES (2); RELEASE s; COMMIT")
+            try await db.execute(
+                "BEGIN; INSERT INTO u VALUES (1); SAVEPOINT s; INSERT INTO u VALUES (2); RELEASE s; COMMIT")
             let error = await capture {
                 try await db.execute("BEGIN; INSERT INTO u VALUES (3); INSERT INTO u VALUES (1); COMMIT")
             }
