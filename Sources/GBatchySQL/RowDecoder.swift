@@ -14,7 +14,48 @@ enum RowDecoding {
                 return try readable.read(from: statement, at: 0, column: statement.columnNames[0]) as! T
             }
         }
-        return { statement in try T(from: RowDecoder(statement: statement)) }
+        return { statement in try statement.decodeRowValue(T.self) }
+    }
+}
+
+extension SQLiteStatement {
+    /// Decodes the current row as `T` through its `init(from:)`. A `DecodingError` it throws (a top-level enum whose
+    /// raw value matches no case, an array, a custom check) becomes a ``RowDecodingError`` naming the column.
+    @inlinable
+    package func decodeRowValue<T: Decodable>(_ type: T.Type) throws -> T {
+        do {
+            return try T(from: RowDecoder(statement: self))
+        } catch let error as DecodingError {
+            throw rowDecodingError(from: error, type: T.self)
+        }
+    }
+
+    /// The ``RowDecodingError`` for a `DecodingError` thrown while decoding the current row as `type`.
+    ///
+    /// The column is the first key of the error's coding path, or the first column (a single-value or unkeyed
+    /// decoding reads the row from there). `found` holds the column's value and the error's own description, both
+    /// cut short, so that the error stays small whatever the row held.
+    @usableFromInline
+    func rowDecodingError(from error: DecodingError, type: Any.Type) -> RowDecodingError {
+        let context: DecodingError.Context
+        switch error {
+        case .keyNotFound(let key, _):
+            return missingColumnError(key.stringValue, type: type)
+        case .typeMismatch(_, let errorContext), .valueNotFound(_, let errorContext),
+            .dataCorrupted(let errorContext):
+            context = errorContext
+        @unknown default:
+            context = DecodingError.Context(codingPath: [], debugDescription: "\(type) could not be decoded")
+        }
+        let column = context.codingPath.first?.stringValue ?? columnNames.first ?? "0"
+        guard let index = columnIndex(named: column) else { return missingColumnError(column, type: type) }
+        let kind: RowDecodingError.Kind = isNull(at: index) ? .nullValue : .typeMismatch
+        var found = value(at: index).description
+        if !context.debugDescription.isEmpty {
+            found += " (\(abbreviated(context.debugDescription, limit: 120)))"
+        }
+        return RowDecodingError(
+            kind: kind, column: column, expectedType: String(describing: type), found: found, sql: sql, table: table)
     }
 }
 
@@ -48,7 +89,7 @@ struct RowDecoder: Decoder {
     @usableFromInline
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         throw DecodingError.typeMismatch(
-            [Any].self, .init(codingPath: [], debugDescription: "A row cannot be decoded as an array: \(statement.sql)"))
+            [Any].self, .init(codingPath: [], debugDescription: "a row cannot be decoded as an array"))
     }
 
     @usableFromInline
@@ -194,7 +235,7 @@ struct RowKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func superDecoder() throws -> any Decoder {
         throw DecodingError.typeMismatch(
-            Any.self, .init(codingPath: [], debugDescription: "Row decoding has no super decoder: \(statement.sql)"))
+            Any.self, .init(codingPath: [], debugDescription: "row decoding has no super decoder"))
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
@@ -206,7 +247,7 @@ struct RowKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
             Any.self,
             .init(
                 codingPath: [key],
-                debugDescription: "Column \"\(key.stringValue)\" cannot provide \(what) — SQL: \(statement.sql)"))
+                debugDescription: "column \"\(key.stringValue)\" cannot provide \(what)"))
     }
 }
 

@@ -90,7 +90,8 @@ public struct RowDecodingError: Error, Sendable, CustomStringConvertible {
 
     /// A one-line description naming the column, the type, the value found, the table and the SQL.
     ///
-    /// For example: `Cannot decode column "age" of table users as Int32: found TEXT "abc" — SQL: SELECT …`.
+    /// For example: `Cannot decode column "age" of table users as Int32: found TEXT "abc" — SQL: SELECT …`. What was
+    /// found and the SQL are cut after a few hundred characters, so the description stays short whatever they hold.
     ///
     /// ```swift
     /// print(error)
@@ -98,11 +99,22 @@ public struct RowDecodingError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         let place = table.map { "column \"\(column)\" of table \($0)" } ?? "column \"\(column)\""
         let reason: String
+        let found = abbreviated(found, limit: 300)
         switch kind {
         case .nullValue: reason = "found NULL but the property is not optional"
         case .missingColumn: reason = "the result has no such column (\(found))"
         default: reason = "found \(found)"
         }
-        return "Cannot decode \(place) as \(expectedType): \(reason) — SQL: \(sql)"
+        return "Cannot decode \(place) as \(abbreviated(expectedType, limit: 200)): \(reason) — SQL: "
+            + abbreviated(sql, limit: 300)
     }
+}
+
+/// `text` itself if it has at most `limit` characters, else its first `limit` characters, an ellipsis and the full
+/// length: for error messages that quote user data.
+func abbreviated(_ text: String, limit: Int) -> String {
+    var end = text.startIndex
+    // Walks at most `limit + 1` characters, so a huge text costs no more than a short one.
+    guard text.formIndex(&end, offsetBy: limit, limitedBy: text.endIndex), end != text.endIndex else { return text }
+    return "\(text[..<end])… (\(text.utf8.count) bytes)"
 }

@@ -27,7 +27,7 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             while try statement.step() {
                 let value = statement.value(at: keyIndex)
                 guard let key = Key(sqliteKeyValue: value) else { throw statement.unreadableKey(value, as: Key.self) }
-                rows.append((key, try Row(from: RowDecoder(statement: statement))))
+                rows.append((key, try statement.decodeRowValue(Row.self)))
             }
             return rows
         }

@@ -155,12 +155,16 @@ extension Date: SQLiteBindable {
     /// The date as UTC text `yyyy-MM-dd HH:mm:ss.SSS`, rounded to the millisecond.
     ///
     /// This text sorts chronologically and is understood by SQLite's date functions. Reading accepts more formats:
-    /// see ``SQLiteDatabase``.
+    /// see ``SQLiteDatabase``. Only dates of the years 0000 to 9999 have such a text: binding any other date (or an
+    /// infinite or NaN one) as a statement argument throws an ``SQLiteError`` naming the parameter. This property,
+    /// which cannot throw, gives such a date as its number of Unix seconds, ``SQLiteValue/real(_:)``.
     ///
     /// ```swift
     /// let value = Date(timeIntervalSince1970: 0).sqliteValue  // .text("1970-01-01 00:00:00.000")
     /// ```
-    public var sqliteValue: SQLiteValue { .text(SQLiteDateFormat.string(from: self)) }
+    public var sqliteValue: SQLiteValue {
+        SQLiteDateFormat.string(from: self).map(SQLiteValue.text) ?? .real(timeIntervalSince1970)
+    }
 }
 
 extension UUID: SQLiteBindable {
@@ -189,4 +193,22 @@ extension Optional: SQLiteBindable where Wrapped: SQLiteBindable {
         case .none: return .null
         }
     }
+}
+
+/// A `Date` that has no text form: not finite, or outside the years 0000 to 9999.
+struct UnstorableDate: Error, CustomStringConvertible {
+    let date: Date
+
+    var description: String {
+        "the Date \(date.timeIntervalSince1970) (Unix seconds) cannot be stored: only dates of the years 0000 to 9999"
+            + " have a text form that reads back as a date"
+    }
+}
+
+/// The value to bind for an argument: its ``SQLiteBindable/sqliteValue``, except that a `Date` (or an optional one)
+/// without a text form is refused instead of being stored as a number.
+func checkedSQLiteValue(of argument: any SQLiteBindable) throws(UnstorableDate) -> SQLiteValue {
+    guard let date = argument as? Date else { return argument.sqliteValue }
+    guard let text = SQLiteDateFormat.string(from: date) else { throw UnstorableDate(date: date) }
+    return .text(text)
 }

@@ -32,6 +32,12 @@ public final class SQLiteConnection {
     var touchedTables: Set<String> = []
     /// Tables the authorizer reported while the current statement was being prepared.
     private var authorizedTables: Set<String> = []
+    /// The transaction control operation the authorizer reported while the current statement was being prepared.
+    private var authorizedTransactionControl: TransactionControl?
+    /// Which transaction control statements the SQL run now may hold: none, except while the library runs its own
+    /// `BEGIN`/`COMMIT`/`ROLLBACK`, a ``SQLiteDatabase/write(_:)`` body (savepoints) or an
+    /// ``SQLiteDatabase/execute(_:_:)``.
+    private(set) var transactionControlPolicy = TransactionControlPolicy.none
 
     init(
         path: String, flags: Int32, role: QueryLog.Role, busyTimeout: Duration, queryLog: QueryLog, logger: Logger,
@@ -54,8 +60,17 @@ public final class SQLiteConnection {
         self.logger = logger
         cache = StatementCache(capacity: statementCacheCapacity)
         sqlite3_extended_result_codes(connection, 1)
-        let milliseconds = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
-        sqlite3_busy_timeout(connection, Int32(clamping: milliseconds))
+        sqlite3_busy_timeout(connection, Self.milliseconds(busyTimeout))
+        installAuthorizer()
+    }
+
+    /// A duration in whole milliseconds for `sqlite3_busy_timeout`: negative durations give 0, and durations longer
+    /// than `Int32.max` milliseconds (about 24.8 days) give `Int32.max`. Never overflows.
+    static func milliseconds(_ duration: Duration) -> Int32 {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0, attoseconds >= 0 else { return 0 }
+        guard seconds < Int64(Int32.max) / 1000 + 1 else { return Int32.max }
+        return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
     }
 
     deinit {
@@ -82,7 +97,9 @@ public final class SQLiteConnection {
     /// Executes SQL: a script of several statements, or one statement with bound values.
     ///
     /// Without arguments, the text may hold several statements separated by semicolons; each runs in turn and they
-    /// are not cached. With arguments, the text must be one statement; it is prepared once and cached.
+    /// are not cached. With arguments, the text must be one statement; it is prepared once and cached. Inside
+    /// ``SQLiteDatabase/write(_:)``, statements that would begin, commit or roll back its transaction are refused
+    /// before they run; savepoints are allowed.
     ///
     /// ```swift
     /// try await db.write { conn in
@@ -94,7 +111,9 @@ public final class SQLiteConnection {
     /// - Parameters:
     ///   - sql: The SQL.
     ///   - arguments: Values for the `?` parameters, in order.
-    /// - Throws: ``SQLiteError``.
+    /// - Throws: ``SQLiteError``: ``SQLiteError/ResultCode/misuse`` for a refused transaction control statement or
+    ///   SQL holding a NUL character, ``SQLiteError/ResultCode/mismatch`` naming the parameter for an argument that
+    ///   cannot be stored (a `Date` outside the years 0000 to 9999).
     public func execute(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws {
         if arguments.isEmpty {
             try executeScript(sql)
@@ -128,11 +147,14 @@ public final class SQLiteConnection {
     ///   - arguments: Values for the `?` parameters, in order.
     ///   - type: The row type.
     /// - Returns: The decoded rows, in result order.
-    /// - Throws: ``SQLiteError``, or ``RowDecodingError`` when a row does not fit `T`.
+    /// - Throws: ``SQLiteError`` (as for ``execute(_:_:)``), or ``RowDecodingError`` when a row does not fit `T`.
     public func query<T: Decodable>(_ sql: String, _ arguments: [any SQLiteBindable] = [], as type: T.Type) throws
         -> [T]
     {
-        try query(sql, values: arguments.map(\.sqliteValue), as: type, keyCount: nil, table: nil)
+        try withCachedStatement(sql) { statement in
+            try statement.bind(arguments)
+            return try Self.rows(of: statement, as: type)
+        }
     }
 
     /// The rowid of the last row inserted on this connection.
@@ -167,21 +189,28 @@ public final class SQLiteConnection {
     ) throws -> [T] {
         try withCachedStatement(sql) { statement in
             try statement.bind(values, keyCount: keyCount, table: table)
-            let decode = RowDecoding.decoder(for: T.self)
-            var rows: [T] = []
-            while try statement.step() {
-                rows.append(try decode(statement))
-            }
-            return rows
+            return try Self.rows(of: statement, as: type)
         }
+    }
+
+    /// Steps a bound statement to the end, decoding every row.
+    private static func rows<T: Decodable>(of statement: SQLiteStatement, as type: T.Type) throws -> [T] {
+        let decode = RowDecoding.decoder(for: T.self)
+        var rows: [T] = []
+        while try statement.step() {
+            rows.append(try decode(statement))
+        }
+        return rows
     }
 
     /// Runs `body` with the cached statement for `sql`, then resets it and clears its bindings.
     ///
     /// If the cached statement is already in use (a nested query with the same SQL), a fresh one is prepared.
-    /// Errors thrown by `body` are recorded in the query log as the statement's failure.
+    /// Errors thrown by `body` are recorded in the query log as the statement's failure. A transaction control
+    /// statement that ``transactionControlPolicy`` forbids is refused before it runs.
     package func withCachedStatement<R>(_ sql: String, _ body: (SQLiteStatement) throws -> R) throws -> R {
         let statement = try cachedStatement(sql)
+        try checkTransactionControl(of: statement)
         statement.isInUse = true
         defer { statement.isInUse = false }
         do {
@@ -219,7 +248,9 @@ public final class SQLiteConnection {
     }
 
     private func prepare(_ sql: String, persistent: Bool) throws -> SQLiteStatement {
+        try checkNoNUL(in: sql)
         authorizedTables = []
+        authorizedTransactionControl = nil
         var statementHandle: OpaquePointer?
         var hasTrailingSQL = false
         let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
@@ -242,7 +273,19 @@ public final class SQLiteConnection {
         }
         return SQLiteStatement(
             handle: statementHandle, sql: sql, connection: self, isCached: persistent, hasTrailingSQL: hasTrailingSQL,
-            writtenTables: takeAuthorizedTables())
+            writtenTables: takeAuthorizedTables(), transactionControl: takeAuthorizedTransactionControl())
+    }
+
+    /// Refuses SQL holding a NUL character: SQLite stops reading at it, so the text after it would silently not run.
+    private func checkNoNUL(in sql: String) throws {
+        guard let offset = sql.utf8.firstIndex(of: 0).map({ sql.utf8.distance(from: sql.utf8.startIndex, to: $0) })
+        else { return }
+        let error = SQLiteError(
+            extendedResultCode: .misuse,
+            message: "the SQL holds a NUL character (at byte \(offset)); SQLite would silently ignore the text after"
+                + " it, so nothing was run", sql: sql.replacingOccurrences(of: "\0", with: "\\0"), path: path)
+        recordFailure(sql: error.sql ?? "", error: error)
+        throw error
     }
 
     private static func containsSQL(_ pointer: UnsafePointer<CChar>) -> Bool {
@@ -259,7 +302,11 @@ public final class SQLiteConnection {
     }
 
     /// Runs every statement of a script in turn, using the tail pointer of `sqlite3_prepare_v2`. Not cached.
+    ///
+    /// SQL holding a NUL character, or a transaction control statement that ``transactionControlPolicy`` forbids, is
+    /// refused before that statement runs.
     func executeScript(_ sql: String) throws {
+        try checkNoNUL(in: sql)
         let cString = Array(sql.utf8CString)
         try cString.withUnsafeBufferPointer { buffer in
             guard let start = buffer.baseAddress else { return }
@@ -267,9 +314,11 @@ public final class SQLiteConnection {
             var cursor = start
             while cursor < end {
                 authorizedTables = []
+                authorizedTransactionControl = nil
                 var statementHandle: OpaquePointer?
                 var tail: UnsafePointer<CChar>?
-                let code = sqlite3_prepare_v2(handle, cursor, Int32(end - cursor), &statementHandle, &tail)
+                // -1: up to the terminating NUL at `end` (checkNoNUL made sure there is no other).
+                let code = sqlite3_prepare_v2(handle, cursor, -1, &statementHandle, &tail)
                 guard code == SQLITE_OK else {
                     let error = self.error(code: code, sql: Self.text(from: cursor, to: end))
                     recordFailure(sql: error.sql ?? sql, error: error)
@@ -278,7 +327,9 @@ public final class SQLiteConnection {
                 guard let statementHandle, let tail else { return }  // only whitespace or comments remain
                 let statement = SQLiteStatement(
                     handle: statementHandle, sql: Self.text(from: cursor, to: tail), connection: self,
-                    isCached: false, hasTrailingSQL: false, writtenTables: takeAuthorizedTables())
+                    isCached: false, hasTrailingSQL: false, writtenTables: takeAuthorizedTables(),
+                    transactionControl: takeAuthorizedTransactionControl())
+                try checkTransactionControl(of: statement)
                 try statement.run()
                 cursor = tail
             }
@@ -290,21 +341,34 @@ public final class SQLiteConnection {
         return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Prepares (cached) and runs a statement without arguments, such as `BEGIN` or `COMMIT`.
-    func executeCached(_ sql: String) throws {
-        try withCachedStatement(sql) { try $0.run() }
-    }
-
     // MARK: - Transactions
 
+    /// Runs one of the library's own transaction statements (`BEGIN IMMEDIATE`, `COMMIT`, `ROLLBACK`…), cached.
+    func executeTransactionStatement(_ sql: String) throws {
+        try withTransactionControl(.any) {
+            try withCachedStatement(sql) { try $0.run() }
+        }
+    }
+
+    /// Runs `body` with ``transactionControlPolicy`` set to `policy`, then restores it.
+    func withTransactionControl<R>(_ policy: TransactionControlPolicy, _ body: () throws -> R) rethrows -> R {
+        let saved = transactionControlPolicy
+        transactionControlPolicy = policy
+        defer { transactionControlPolicy = saved }
+        return try body()
+    }
+
     /// `BEGIN IMMEDIATE` … `COMMIT`; any error rolls back. Returns the value and the tables the transaction wrote.
+    ///
+    /// `body` may use savepoints, which nest inside the transaction, but no statement that would begin, commit or
+    /// roll back the transaction itself: the write stays all or nothing.
     func inWriteTransaction<T>(_ body: (SQLiteConnection) throws -> T) throws -> (T, Set<String>) {
         touchedTables = []
-        try executeCached("BEGIN IMMEDIATE")
+        try executeTransactionStatement("BEGIN IMMEDIATE")
         do {
             try checkFileNotMoved()
-            let value = try body(self)
-            try executeCached("COMMIT")
+            let value = try withTransactionControl(.savepoints) { try body(self) }
+            try executeTransactionStatement("COMMIT")
             return (value, takeTouchedTables())
         } catch {
             rollbackIfNeeded()
@@ -315,15 +379,70 @@ public final class SQLiteConnection {
 
     /// `BEGIN` … `COMMIT`: a consistent snapshot for several reads (taken at the first read).
     func inReadTransaction<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        try executeCached("BEGIN DEFERRED")
+        try executeTransactionStatement("BEGIN DEFERRED")
         do {
-            let value = try body(self)
-            try executeCached("COMMIT")
+            let value = try withTransactionControl(.none) { try body(self) }
+            try executeTransactionStatement("COMMIT")
             return value
         } catch {
             rollbackIfNeeded()
             throw error
         }
+    }
+
+    /// Runs the SQL of ``SQLiteDatabase/execute(_:_:)`` in autocommit mode and returns the tables it touched and its
+    /// error.
+    ///
+    /// The SQL may hold a whole transaction (`BEGIN` … `COMMIT`, `SAVEPOINT` … `RELEASE`), but must end it: a
+    /// transaction still open at the end (after an error, or with no `COMMIT`) is rolled back, and an SQL that
+    /// succeeded but left one open fails, so that no acknowledged write is later lost. The touched tables include
+    /// those of rolled-back statements (a harmless over-approximation for cache invalidation).
+    func executeInAutocommitMode(_ sql: String, _ arguments: [any SQLiteBindable]) -> WriteOutcome {
+        touchedTables = []
+        var failure: (any Error)?
+        do {
+            try checkFileNotMoved()
+            try withTransactionControl(.any) { try execute(sql, arguments) }
+        } catch {
+            failure = error
+        }
+        if !isInAutocommitMode {
+            rollbackIfNeeded()
+            if failure == nil {
+                let error = SQLiteError(
+                    extendedResultCode: .misuse,
+                    message: "the SQL left a transaction open, so it was rolled back: end the transaction (COMMIT,"
+                        + " RELEASE) in the same execute call, or use write { }", sql: sql, path: path)
+                recordFailure(sql: sql, error: error)
+                failure = error
+            }
+        }
+        return WriteOutcome(touchedTables: takeTouchedTables(), error: failure)
+    }
+
+    /// Refuses `statement` if it is a transaction control statement that ``transactionControlPolicy`` forbids.
+    private func checkTransactionControl(of statement: SQLiteStatement) throws {
+        guard let control = statement.transactionControl else { return }
+        let context: String
+        switch transactionControlPolicy {
+        case .any:
+            return
+        case .savepoints:
+            if control.isSavepoint { return }
+            context =
+                "write { } runs in one transaction, which its body may not begin, commit or roll back (savepoints may"
+                + " nest inside it)"
+        case .none:
+            context =
+                "a read (query, read { }, a loader) runs in autocommit mode or in the library's own read transaction;"
+                + " run transactions with write { } or execute"
+        }
+        let error = SQLiteError(
+            extendedResultCode: .misuse,
+            message: "transaction control statement \(control) is not allowed here: \(context)", sql: statement.sql,
+            path: path)
+        recordFailure(sql: statement.sql, error: error)
+        throw error
     }
 
     /// Throws `SQLITE_READONLY_DBMOVED` when the database file was deleted, or replaced by a rename, since the
@@ -366,7 +485,7 @@ public final class SQLiteConnection {
     func rollbackIfNeeded() {
         guard sqlite3_get_autocommit(handle) == 0 else { return }
         do {
-            try executeCached("ROLLBACK")
+            try executeTransactionStatement("ROLLBACK")
         } catch {
             logger.error("ROLLBACK failed", metadata: ["path": "\(path)", "error": "\(error)"])
         }
@@ -382,7 +501,8 @@ public final class SQLiteConnection {
 
     // MARK: - Write tracking
 
-    /// Installs the update hook and the authorizer that maintain ``touchedTables``. Writer only.
+    /// Installs the update hook that maintains ``touchedTables``, and makes the authorizer report written tables.
+    /// Writer only.
     func enableWriteTracking() {
         tracksWrites = true
         let context = Unmanaged.passUnretained(self).toOpaque()
@@ -393,6 +513,12 @@ public final class SQLiteConnection {
                 let connection = Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue()
                 connection.touchedTables.insert(String(cString: table))
             }, context)
+    }
+
+    /// Installs the authorizer, which sees every statement as it is prepared: it reports transaction control
+    /// statements (every connection) and the tables a statement may write (the writer, see ``enableWriteTracking()``).
+    /// It never denies anything; the checks happen before a statement runs, so they also cover cached statements.
+    private func installAuthorizer() {
         sqlite3_set_authorizer(
             handle,
             { context, action, first, second, _, _ in
@@ -400,10 +526,22 @@ public final class SQLiteConnection {
                 let connection = Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue()
                 connection.authorizerReported(action: action, first: first, second: second)
                 return SQLITE_OK
-            }, context)
+            }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     private func authorizerReported(action: Int32, first: UnsafePointer<CChar>?, second: UnsafePointer<CChar>?) {
+        switch action {
+        case SQLITE_TRANSACTION:
+            authorizedTransactionControl = .transaction(operation: first.map { String(cString: $0) } ?? "")
+            return
+        case SQLITE_SAVEPOINT:
+            authorizedTransactionControl = .savepoint(
+                operation: first.map { String(cString: $0) } ?? "", name: second.map { String(cString: $0) } ?? "")
+            return
+        default:
+            break
+        }
+        guard tracksWrites else { return }
         let name: UnsafePointer<CChar>?
         switch action {
         case SQLITE_INSERT, SQLITE_UPDATE, SQLITE_DELETE, SQLITE_CREATE_TABLE, SQLITE_CREATE_TEMP_TABLE,
@@ -425,6 +563,11 @@ public final class SQLiteConnection {
     private func takeAuthorizedTables() -> Set<String> {
         defer { authorizedTables = [] }
         return authorizedTables
+    }
+
+    private func takeAuthorizedTransactionControl() -> TransactionControl? {
+        defer { authorizedTransactionControl = nil }
+        return authorizedTransactionControl
     }
 
     // MARK: - Errors and observation
@@ -458,6 +601,45 @@ public final class SQLiteConnection {
             if let table { metadata["table"] = "\(table)" }
             if let error { metadata["error"] = "\(error)" }
             logger.debug("\(sql)", metadata: metadata)
+        }
+    }
+}
+
+/// Which transaction control statements a connection accepts at a given moment.
+enum TransactionControlPolicy {
+    /// None: reads, and anything outside the cases below.
+    case none
+    /// `SAVEPOINT`, `RELEASE` and `ROLLBACK TO` only: inside the transaction of ``SQLiteDatabase/write(_:)``, which
+    /// they nest in and cannot end.
+    case savepoints
+    /// Any: the library's own `BEGIN`/`COMMIT`/`ROLLBACK`, and the SQL of ``SQLiteDatabase/execute(_:_:)``, which
+    /// must leave no transaction open.
+    case any
+}
+
+/// A transaction control statement, as the authorizer reported it while the statement was prepared.
+enum TransactionControl: CustomStringConvertible {
+    /// `BEGIN`, `COMMIT` (or `END`) or `ROLLBACK`: `operation` is `BEGIN`, `COMMIT` or `ROLLBACK`.
+    case transaction(operation: String)
+    /// `SAVEPOINT`, `RELEASE` or `ROLLBACK TO`: `operation` is `BEGIN`, `RELEASE` or `ROLLBACK`.
+    case savepoint(operation: String, name: String)
+
+    var isSavepoint: Bool {
+        if case .savepoint = self { return true }
+        return false
+    }
+
+    /// The statement as SQL would spell it, such as `COMMIT` or `ROLLBACK TO x`.
+    var description: String {
+        switch self {
+        case .transaction(let operation):
+            return operation
+        case .savepoint(let operation, let name):
+            switch operation {
+            case "BEGIN": return "SAVEPOINT \(name)"
+            case "ROLLBACK": return "ROLLBACK TO \(name)"
+            default: return "\(operation) \(name)"
+            }
         }
     }
 }

@@ -16,7 +16,8 @@ extension SQLiteDatabase {
         /// With 0, reads run on the writer. Ignored by in-memory databases, which have one connection.
         public var readerCount: Int
         /// How long a connection waits for a lock held by another connection before failing with
-        /// ``SQLiteError/ResultCode/busy``. Default 5 seconds.
+        /// ``SQLiteError/ResultCode/busy``. Default 5 seconds. Counted in whole milliseconds: a negative duration
+        /// means no waiting, and one longer than `Int32.max` milliseconds (about 24.8 days) waits that long.
         public var busyTimeout: Duration
         /// Opens every connection read-only and never creates the file. Writes fail with
         /// ``SQLiteError/ResultCode/readOnly``. Default `false`.

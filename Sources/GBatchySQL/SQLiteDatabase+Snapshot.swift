@@ -26,7 +26,7 @@ extension SQLiteDatabase {
         }
         let reader = try await readers.acquire()
         defer { readers.release(reader) }
-        try await reader.submit { connection in try connection.executeCached("BEGIN DEFERRED") }
+        try await reader.submit { connection in try connection.executeTransactionStatement("BEGIN DEFERRED") }
         let result: T
         do {
             result = try await Self.$pinnedReader.withValue(
@@ -40,7 +40,7 @@ extension SQLiteDatabase {
         }
         try await reader.submit(cancellable: false) { connection in
             do {
-                try connection.executeCached("COMMIT")
+                try connection.executeTransactionStatement("COMMIT")
             } catch {
                 connection.rollbackIfNeeded()
                 throw error

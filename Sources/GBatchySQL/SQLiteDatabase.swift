@@ -12,7 +12,9 @@ import Logging
 /// Storage conventions, for binding (``SQLiteBindable``) and decoding (`Decodable` rows):
 /// - `Bool` is the integer 0 or 1.
 /// - `Date` is written as UTC text `yyyy-MM-dd HH:mm:ss.SSS`. It is read from that text, from `yyyy-MM-dd HH:mm:ss`,
-///   from `yyyy-MM-dd`, from ISO 8601 text with `T` and `Z` or an offset, or from a number of Unix seconds.
+///   from `yyyy-MM-dd`, from ISO 8601 text with `T` and `Z` or an offset, or from a number of Unix seconds. Only
+///   dates of the years 0000 to 9999 are bound or read: others (and infinite or NaN ones) throw an error naming the
+///   parameter or the column.
 /// - `UUID` is written as uppercase `uuidString` text and read from text in any case or from a 16-byte blob.
 /// - `RawRepresentable` enums use their `String` or `Int` raw value.
 ///
@@ -186,7 +188,9 @@ public final class SQLiteDatabase: Sendable {
     /// statement with bound values.
     ///
     /// Each statement of a script commits on its own (autocommit). To make a script all-or-nothing, run it inside
-    /// ``write(_:)``. With arguments, the SQL must be a single statement; it is cached.
+    /// ``write(_:)``, or let it hold its own `BEGIN` … `COMMIT`. A transaction must end within the call: SQL that
+    /// leaves one open (`BEGIN` alone, `SAVEPOINT` without `RELEASE`, or a script that fails inside its transaction)
+    /// has that transaction rolled back, and fails. With arguments, the SQL must be a single statement; it is cached.
     ///
     /// ```swift
     /// try await db.execute("CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT); CREATE INDEX users_name ON users(name)")
@@ -197,34 +201,26 @@ public final class SQLiteDatabase: Sendable {
     ///   - sql: The SQL.
     ///   - arguments: Values for the `?` parameters, in order.
     /// - Throws: ``SQLiteError`` (``SQLiteError/ResultCode/readOnlyDatabaseMoved`` when the file was deleted or
-    ///   replaced since it was opened); `CancellationError` if the task was cancelled before the work started.
+    ///   replaced since it was opened, ``SQLiteError/ResultCode/misuse`` when the SQL left a transaction open or
+    ///   holds a NUL character, ``SQLiteError/ResultCode/mismatch`` for an argument that cannot be stored);
+    ///   `CancellationError` if the task was cancelled before the work started.
     public func execute(_ sql: String, _ arguments: [any SQLiteBindable] = []) async throws {
         try checkOpen()
         let outcome = try await writer.submit { connection in
-            if connection.isInAutocommitMode { connection.touchedTables = [] }
-            do {
-                try connection.checkFileNotMoved()
-                try connection.execute(sql, arguments)
-            } catch {
-                let committed = connection.isInAutocommitMode ? connection.takeTouchedTables() : []
-                return WriteOutcome(touchedTables: committed, error: error)
-            }
-            return WriteOutcome(
-                touchedTables: connection.isInAutocommitMode ? connection.takeTouchedTables() : nil, error: nil)
+            connection.executeInAutocommitMode(sql, arguments)
         }
-        if let error = outcome.error {
-            // Earlier statements of a failed script may have committed.
-            if let tables = outcome.touchedTables, !tables.isEmpty { didCommitWrite(touchedTables: tables) }
-            throw error
-        }
-        if let tables = outcome.touchedTables { didCommitWrite(touchedTables: tables) }
+        // Earlier statements of a failed script may have committed.
+        didCommitWrite(touchedTables: outcome.touchedTables)
+        if let error = outcome.error { throw error }
     }
 
     /// Runs `body` in a write transaction on the writer connection: `BEGIN IMMEDIATE` … `COMMIT`.
     ///
     /// The transaction commits whole or rolls back whole: any error thrown by SQLite or by `body` rolls it back and
     /// is rethrown, so a failed write leaves no trace. `body` runs on the writer's thread; keep it short and
-    /// synchronous.
+    /// synchronous. `body` may not begin, commit or roll back the transaction (`BEGIN`, `COMMIT`, `END`, `ROLLBACK`
+    /// throw an ``SQLiteError`` with ``SQLiteError/ResultCode/misuse`` before running); savepoints (`SAVEPOINT`,
+    /// `RELEASE`, `ROLLBACK TO`) nest inside it, and one left open commits with the transaction.
     ///
     /// ```swift
     /// let count = try await db.write { conn in
@@ -252,7 +248,8 @@ public final class SQLiteDatabase: Sendable {
     /// Runs `body` in a read transaction on a reader connection, so that its queries see one consistent snapshot.
     ///
     /// Inside ``withReadSnapshot(_:)`` it runs on the pinned connection, in the snapshot's transaction. On an
-    /// in-memory database it runs on the single connection.
+    /// in-memory database it runs on the single connection. Transaction control statements (`BEGIN`, `COMMIT`,
+    /// `SAVEPOINT`…) throw an ``SQLiteError`` with ``SQLiteError/ResultCode/misuse`` before running.
     ///
     /// ```swift
     /// let (users, count) = try await db.read { conn in
@@ -271,7 +268,9 @@ public final class SQLiteDatabase: Sendable {
     /// Runs one query on a reader connection and decodes every row into `T` by column name.
     ///
     /// `T` may be a `Decodable` struct, a plain value type decoded from the first column (`Int.self`,
-    /// `String.self`…), or ``SQLiteRow``.
+    /// `String.self`…), or ``SQLiteRow``. Transaction control statements (`BEGIN`, `COMMIT`, `SAVEPOINT`…) throw an
+    /// ``SQLiteError`` with ``SQLiteError/ResultCode/misuse`` before running: a reader always returns to the pool
+    /// outside any transaction.
     ///
     /// ```swift
     /// let users = try await db.query("SELECT id, name FROM users WHERE id > ?", [0], as: User.self)
@@ -288,7 +287,7 @@ public final class SQLiteDatabase: Sendable {
     public func query<T: Decodable & Sendable>(
         _ sql: String, _ arguments: [any SQLiteBindable] = [], as type: T.Type
     ) async throws -> [T] {
-        try await query(sql, values: arguments.map(\.sqliteValue), as: type, keyCount: nil, table: nil)
+        try await onReader(inTransaction: false) { connection in try connection.query(sql, arguments, as: type) }
     }
 
     /// Runs one query for a table loader, recording how many keys it bound and which table it reads.
@@ -312,23 +311,22 @@ public final class SQLiteDatabase: Sendable {
         if let pinned = Self.pinnedReader, pinned.database == ObjectIdentifier(self) {
             return try await pinned.reader.submit(body)  // already inside the snapshot's transaction
         }
-        guard let readers else {
-            return try await writer.submit { connection in
-                inTransaction ? try connection.inReadTransaction(body) : try body(connection)
-            }
+        let job: @Sendable (SQLiteConnection) throws -> T = { connection in
+            // Transaction control statements are refused on reads; should a transaction still be open, whatever the
+            // SQL was, end it, so that the connection goes back in autocommit mode and never serves a stale snapshot.
+            defer { connection.rollbackIfNeeded() }
+            return inTransaction ? try connection.inReadTransaction(body) : try body(connection)
         }
+        guard let readers else { return try await writer.submit(job) }
         let reader = try await readers.acquire()
         defer { readers.release(reader) }
-        return try await reader.submit { connection in
-            inTransaction ? try connection.inReadTransaction(body) : try body(connection)
-        }
+        return try await reader.submit(job)
     }
 }
 
-/// The result of an `execute` job: the committed tables (`nil` while a transaction opened by the script is still
-/// open) and the error, if any.
+/// The result of an `execute` job: the tables it may have written (committed or rolled back) and the error, if any.
 struct WriteOutcome: Sendable {
-    let touchedTables: Set<String>?
+    let touchedTables: Set<String>
     let error: (any Error)?
 }
 

@@ -8,8 +8,29 @@ import Foundation
 enum SQLiteDateFormat {
     private static let secondsPerDay: Int64 = 86_400
 
-    static func string(from date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+    /// The first millisecond of the year 0000 (UTC), in Unix milliseconds.
+    private static let firstMillisecond: Double = -62_167_219_200_000
+    /// The first millisecond of the year 10000 (UTC), in Unix milliseconds: the end of the four-digit years.
+    private static let endMillisecond: Double = 253_402_300_800_000
+
+    /// A date's Unix milliseconds, rounded, if it is finite and of the years 0000 to 9999, the dates whose text reads
+    /// back (and that SQLite's date functions understand); otherwise `nil`.
+    static func milliseconds(of timeInterval: TimeInterval) -> Int64? {
+        let milliseconds = (timeInterval * 1000).rounded()
+        // NaN fails both comparisons; within the bounds the conversion is exact and cannot trap.
+        guard milliseconds >= firstMillisecond, milliseconds < endMillisecond else { return nil }
+        return Int64(milliseconds)
+    }
+
+    /// Whether a date read as Unix seconds, or parsed from text, can be written back.
+    static func isStorable(_ timeInterval: TimeInterval) -> Bool {
+        milliseconds(of: timeInterval) != nil
+    }
+
+    /// The date as UTC text `yyyy-MM-dd HH:mm:ss.SSS`, or `nil` when it is not finite or not of the years 0000 to
+    /// 9999.
+    static func string(from date: Date) -> String? {
+        guard let milliseconds = milliseconds(of: date.timeIntervalSince1970) else { return nil }
         let seconds = floorDivide(milliseconds, 1000)
         let millisecond = Int(milliseconds - seconds * 1000)
         let days = floorDivide(seconds, secondsPerDay)
@@ -17,11 +38,7 @@ enum SQLiteDateFormat {
         let (year, month, day) = civil(fromDays: days)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(23)
-        if year < 0 || year > 9999 {
-            bytes.append(contentsOf: Array(String(year).utf8))
-        } else {
-            append(Int(year), digits: 4, to: &bytes)
-        }
+        append(Int(year), digits: 4, to: &bytes)  // 0...9999, checked above
         bytes.append(UInt8(ascii: "-"))
         append(month, digits: 2, to: &bytes)
         bytes.append(UInt8(ascii: "-"))
@@ -80,7 +97,10 @@ enum SQLiteDateFormat {
         }
         let days = days(fromCivil: Int64(year), month, day)
         let seconds = days * secondsPerDay + Int64(secondOfDay - offset)
-        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+        let interval = Double(seconds) + fraction
+        // An offset can carry 9999-12-31 into the year 10000 (or 0000-01-01 back into -1): not storable.
+        guard isStorable(interval) else { return nil }
+        return Date(timeIntervalSince1970: interval)
     }
 
     // MARK: - Calendar arithmetic (proleptic Gregorian, after H. Hinnant's public-domain algorithms)

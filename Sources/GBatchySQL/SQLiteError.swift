@@ -84,14 +84,15 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
     /// A one-line description naming the code, the message, the SQL and the database.
     ///
     /// For example: `SQLite error 19 (SQLITE_CONSTRAINT_UNIQUE): UNIQUE constraint failed: users.id
-    /// — SQL: INSERT INTO users(id) VALUES (?) — database: /tmp/app.sqlite`.
+    /// — SQL: INSERT INTO users(id) VALUES (?) — database: /tmp/app.sqlite`. The SQL is cut after 300 characters
+    /// (``sql`` keeps it whole).
     ///
     /// ```swift
     /// print(error)
     /// ```
     public var description: String {
         var text = "SQLite error \(resultCode.rawValue) (\(extendedResultCode)): \(message)"
-        if let sql { text += " — SQL: \(sql)" }
+        if let sql { text += " — SQL: \(abbreviated(sql, limit: 300))" }
         text += " — database: \(path)"
         return text
     }

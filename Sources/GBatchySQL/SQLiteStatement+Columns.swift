@@ -75,12 +75,13 @@ extension SQLiteStatement {
         return blob(at: index)
     }
 
+    /// A date from text (see ``SQLiteDateFormat``) or from a number of Unix seconds. A number outside the years 0000
+    /// to 9999 (or infinite) is a type mismatch: every date read can be bound again.
     func readDate(at index: Int32, column: String) throws -> Date {
         switch sqlite3_column_type(handle, index) {
-        case SQLITE_INTEGER:
-            return Date(timeIntervalSince1970: Double(sqlite3_column_int64(handle, index)))
-        case SQLITE_FLOAT:
-            return Date(timeIntervalSince1970: sqlite3_column_double(handle, index))
+        case SQLITE_INTEGER, SQLITE_FLOAT:
+            let seconds = sqlite3_column_double(handle, index)
+            if SQLiteDateFormat.isStorable(seconds) { return Date(timeIntervalSince1970: seconds) }
         case SQLITE_TEXT:
             if let pointer = sqlite3_column_text(handle, index) {
                 let bytes = UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, index)))

@@ -21,6 +21,9 @@ package final class SQLiteStatement {
     let hasTrailingSQL: Bool
     /// Tables this statement may write, reported by the authorizer at prepare time (writer connection only).
     let writtenTables: Set<String>
+    /// What this statement does to the transaction, if it is a transaction control statement (`BEGIN`, `COMMIT`,
+    /// `SAVEPOINT`…), reported by the authorizer at prepare time.
+    let transactionControl: TransactionControl?
     var isInUse = false
 
     // The fields read for every row skip the runtime's exclusivity checks: a statement is only ever used by the
@@ -49,7 +52,7 @@ package final class SQLiteStatement {
 
     init(
         handle: OpaquePointer, sql: String, connection: SQLiteConnection, isCached: Bool, hasTrailingSQL: Bool,
-        writtenTables: Set<String>
+        writtenTables: Set<String>, transactionControl: TransactionControl?
     ) {
         self.handle = handle
         self.sql = sql
@@ -57,6 +60,7 @@ package final class SQLiteStatement {
         self.isCached = isCached
         self.hasTrailingSQL = hasTrailingSQL
         self.writtenTables = writtenTables
+        self.transactionControl = transactionControl
         refreshColumns()
     }
 
@@ -144,11 +148,26 @@ package final class SQLiteStatement {
     }
 
     /// Binds ``SQLiteBindable`` values; see ``bind(_:keyCount:table:)``.
+    ///
+    /// - Throws: ``SQLiteError`` with ``SQLiteError/ResultCode/range`` if the count is wrong, or
+    ///   ``SQLiteError/ResultCode/mismatch`` naming the parameter for a value that cannot be stored (a `Date` outside
+    ///   the years 0000 to 9999, infinite or NaN).
     func bind(_ values: [any SQLiteBindable], keyCount: Int? = nil, table: String? = nil) throws {
         beginExecution(keyCount: keyCount, table: table)
         try checkArgumentCount(values.count)
         for (offset, value) in values.enumerated() {
-            try bind(value.sqliteValue, at: Int32(offset + 1))
+            let index = offset + 1
+            let sqliteValue: SQLiteValue
+            do {
+                sqliteValue = try checkedSQLiteValue(of: value)
+            } catch {
+                let error = SQLiteError(
+                    extendedResultCode: .mismatch, message: "cannot bind parameter \(index): \(error)", sql: sql,
+                    path: connection.path)
+                finishExecution(error: error)
+                throw error
+            }
+            try bind(sqliteValue, at: Int32(index))
         }
     }
 
