@@ -139,8 +139,11 @@ extension BatchContext {
     func pendingStores<Value>(of slots: [Slot<Value>]) -> [BatchStore<Value>] {
         state.withLock { _ in
             var stores: [BatchStore<Value>] = []
+            var seen: Set<ObjectIdentifier> = []
             for slot in slots where slot.store.outcome.isPending {
-                if !stores.contains(where: { $0 === slot.store }) { stores.append(slot.store) }
+                // Keys queued together share a store: most slots repeat the last one.
+                if stores.last === slot.store { continue }
+                if seen.insert(ObjectIdentifier(slot.store)).inserted { stores.append(slot.store) }
             }
             return stores
         }
