@@ -49,3 +49,21 @@ struct User: Codable, Sendable, Equatable {
 func count(_ table: String, in db: SQLiteDatabase) async throws -> Int {
     try await db.query("SELECT count(*) FROM \(table)", as: Int.self)[0]
 }
+
+/// A small seeded generator (SplitMix64), so that a failing seed replays. (GBatchyTests has the same one: test targets
+/// share no sources.)
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
