@@ -1,9 +1,12 @@
 import Foundation
 import GBatchySQL
 
-/// A unique temporary directory, created for one test and always removed.
-func withTemporaryDirectory<R>(_ body: (URL) async throws -> R) async throws -> R {
-    let directory = FileManager.default.temporaryDirectory
+/// A unique temporary directory, created for one test (under `base`, the system's temporary directory by default)
+/// and always removed.
+func withTemporaryDirectory<R>(
+    in base: URL = FileManager.default.temporaryDirectory, _ body: (URL) async throws -> R
+) async throws -> R {
+    let directory = base
         .appendingPathComponent("gbatchy-sql-tests-\(UUID().uuidString)", isDirectory: true)
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
