@@ -237,11 +237,10 @@ enum CrashWriterProcess {
             killIfDue()
         }
         process.waitUntilExit()
-        let errors = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+        let wasKilled = process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
+        // Read only when needed: FoundationEssentials leaks the buffer of an empty file (LeakSanitizer reports it).
+        let errors = wasKilled ? "" : (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
         try? FileManager.default.removeItem(atPath: errorPath)
-        return Run(
-            acknowledged: acknowledged,
-            wasKilled: process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL,
-            errorOutput: errors)
+        return Run(acknowledged: acknowledged, wasKilled: wasKilled, errorOutput: errors)
     }
 }
