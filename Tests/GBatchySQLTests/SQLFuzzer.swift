@@ -73,7 +73,9 @@ struct Fuzzer: Sendable {
             create: "CREATE TABLE IF NOT EXISTS t_group(seq INTEGER PRIMARY KEY, g, g2 TEXT COLLATE NOCASE, v TEXT)"),
     ]
 
-    static let surfaces = ["query", "execute", "read", "write"]
+    /// How a fragment runs. `write, then fail` runs it in a write that then inserts a mark and throws: neither may
+    /// stay.
+    static let surfaces = ["query", "execute", "read", "write", "write, then fail"]
 
     let db: SQLiteDatabase
     private var generator: SplitMix64
@@ -91,6 +93,7 @@ struct Fuzzer: Sendable {
 
     func createSchema() async throws {
         try await db.execute(Self.tables.map(\.create).joined(separator: "; "))
+        try await db.execute("CREATE TABLE fuzz_marks(id INTEGER PRIMARY KEY)")
     }
 
     // MARK: - Drawing
@@ -118,8 +121,10 @@ struct Fuzzer: Sendable {
         case 70..<80:
             let sql = Self.fragments.randomElement(using: &generator) ?? "SELECT 1"
             let arguments = (0..<Int.random(in: 0...2, using: &generator)).map { _ in nextValue() }
-            return .fragment(
-                sql: sql, surface: Int.random(in: 0..<Self.surfaces.count, using: &generator), arguments: arguments)
+            var surface = Int.random(in: 0..<Self.surfaces.count, using: &generator)
+            // `execute` runs outside any transaction: a BEGIN there is the caller's own transaction, not a defect.
+            if surface == 1, Self.transactionControl.contains(sql) { surface = 2 }
+            return .fragment(sql: sql, surface: surface, arguments: arguments)
         case 80..<87:
             return .drift(
                 sql: Self.drifts.randomElement(using: &generator) ?? "SELECT 1", inWrite: Bool.random(using: &generator))
@@ -240,12 +245,7 @@ struct Fuzzer: Sendable {
             String(repeating: "SELECT 1 UNION ALL ", count: 400) + "SELECT 1",
             "SELECT '" + String(repeating: "q", count: 200_000) + "'",
         ]
-        if !Known.knownTransactionControlDefect {
-            fragments += [
-                "BEGIN", "BEGIN IMMEDIATE", "COMMIT", "END", "ROLLBACK", "SAVEPOINT s", "RELEASE s",
-                "ROLLBACK TO s", "SELECT 1; COMMIT",
-            ]
-        }
+        if !Known.knownTransactionControlDefect { fragments += transactionControl }
         if !Known.knownNulInSQLDefect {
             fragments += ["SELECT 1\0; DROP TABLE t_int", "SELECT '\0'", "\0", "SELECT 1 -- \0 comment"]
         }
@@ -254,6 +254,11 @@ struct Fuzzer: Sendable {
         }
         return fragments
     }()
+
+    static let transactionControl = [
+        "BEGIN", "BEGIN IMMEDIATE", "COMMIT", "END", "ROLLBACK", "SAVEPOINT s", "RELEASE s", "ROLLBACK TO s",
+        "SELECT 1; COMMIT", "COMMIT; BEGIN",
+    ]
 
     /// Schema changes between ticks: columns added, renamed and dropped, tables dropped and created again.
     static let drifts: [String] = [
@@ -340,14 +345,21 @@ struct Fuzzer: Sendable {
             let loader: TableLoader<Int, Probe.LooseRow> = db.loader(Probe.LooseRow.self, table: table, key: key)
             let groups: GroupLoader<String, Probe.LooseRow> = db.groupLoader(
                 Probe.LooseRow.self, table: table, key: key, orderBy: key)
-            return await expectTyped {
-                try await withBatchContext {
-                    async let one = loader.loadMany([1, 2, .min])
-                    async let many = groups.loadMany(["1", "t_int", ""])
-                    let results = await (one.map { $0.map { _ in () } } + many.map { $0.map { _ in () } })
-                    for case .failure(let error) in results { try Self.checkTyped(error) }
+            let results = await withBatchContext {
+                async let one = loader.loadMany([1, 2, .min])
+                async let many = groups.loadMany(["1", "t_int", ""])
+                return await (one.map { $0.map { _ in () } } + many.map { $0.map { _ in () } })
+            }
+            var problems: [String] = []
+            for result in results {
+                switch result {
+                case .failure(let error): problems += Self.typedProblems(error)
+                case .success where (table + key).unicodeScalars.contains("\0"):
+                    problems.append("a loader on a name with a NUL character loaded")
+                case .success: break
                 }
             }
+            return problems
         }
     }
 
@@ -373,14 +385,44 @@ struct Fuzzer: Sendable {
 
     private func fragment(_ sql: String, surface: Int, arguments: [SQLiteValue]) async -> [String] {
         let bindables: [any SQLiteBindable] = arguments
-        return await expectTyped {
+        let marks = try? await db.query("SELECT count(*) FROM fuzz_marks", as: Int.self)
+        let error = await capture {
             switch surface {
             case 0: _ = try await db.query(sql, bindables, as: SQLiteRow.self)
             case 1: try await db.execute(sql, bindables)
             case 2: _ = try await db.read { conn in try conn.query(sql, bindables, as: SQLiteRow.self) }
-            default: try await db.write { conn in try conn.execute(sql, bindables) }
+            case 3: try await db.write { conn in try conn.execute(sql, bindables) }
+            default:
+                try await db.write { conn in
+                    try conn.execute(sql, bindables)
+                    try conn.execute("INSERT INTO fuzz_marks DEFAULT VALUES")
+                    throw FuzzProblem("the write's body gave up")
+                }
             }
         }
+        var problems = error.map(Self.typedProblems) ?? []
+        if sql.unicodeScalars.contains("\0"), error == nil { problems.append("SQL with a NUL character ran") }
+        if surface == 4, error == nil { problems.append("a write whose body threw returned") }
+        if surface == 4, let after = try? await db.query("SELECT count(*) FROM fuzz_marks", as: Int.self),
+            after != marks
+        {
+            problems.append("a write whose body threw left its mark")
+        }
+        return problems + (await freshReads())
+    }
+
+    /// Commits a mark, then reads it back on every reader at once: a reader left in an old transaction sees less.
+    private func freshReads() async -> [String] {
+        guard (try? await db.execute("INSERT INTO fuzz_marks DEFAULT VALUES")) != nil,
+            let latest = try? await db.query("SELECT max(id) FROM fuzz_marks", as: Int.self)
+        else { return [] }  // the writer is unusable: the fragment's own failure says why
+        let reads = await withTaskGroup(of: [Int]?.self) { group in
+            for _ in 0..<4 { group.addTask { try? await db.query("SELECT max(id) FROM fuzz_marks", as: Int.self) } }
+            var reads: [[Int]?] = []
+            for await read in group { reads.append(read) }
+            return reads
+        }
+        return reads.contains { $0 != nil && $0 != latest } ? ["a read saw an old snapshot: \(reads), latest \(latest)"] : []
     }
 
     private func decode(_ value: SQLiteValue, as type: Int) async -> [String] {
