@@ -60,7 +60,9 @@ enum CrashWriter {
         try conn.execute("INSERT INTO crash_tx(tx, parts) VALUES (?, ?)", [tx, parts])
         for part in 0..<parts {
             try conn.execute(
-                "INSERT INTO crash_rows(tx, part, payload) VALUES (?, ?, ?)", [tx, part, payload(tx: tx, part: part)])
+                "INSERT INTO crash_rows(tx, part, payload) VALUES (?, ?, ?)",
+                [tx, part, payload(tx: tx, part: part)]
+            )
         }
         try conn.execute("UPDATE crash_totals SET rows = rows + ? WHERE id = 1", [parts])
         return tx

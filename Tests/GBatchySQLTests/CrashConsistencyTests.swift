@@ -21,12 +21,15 @@ struct CrashConsistencyTests {
     }()
     static let kills = environment["GBATCHY_CRASH_KILLS"].flatMap(Int.init) ?? 20
 
-    @Test("a writer killed with SIGKILL at random moments loses no acknowledged transaction and leaves none in part",
-          arguments: seeds)
+    @Test(
+        "a writer killed with SIGKILL at random moments loses no acknowledged transaction and leaves none in part",
+        arguments: seeds
+    )
     func killedWriter(seed: UInt64) async throws {
         let writer = try #require(
             CrashWriterProcess.executable(),
-            "gbatchy-demo was not found beside the test bundle (build it with `swift build`, or set GBATCHY_CRASH_WRITER)")
+            "no gbatchy-demo beside the test bundle (run `swift build`, or set GBATCHY_CRASH_WRITER)"
+        )
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("crash.sqlite").path
             var generator = SplitMix64(seed: seed)
@@ -38,7 +41,11 @@ struct CrashConsistencyTests {
                 // Acknowledgment 0 kills during start-up (opening, recovery, the schema), which takes longer.
                 let jitter = UInt32.random(in: 0..<(acknowledgments == 0 ? 40_000 : 3_000), using: &generator)
                 let run = try await CrashWriterProcess.runAndKill(
-                    writer, path: path, afterAcknowledgments: acknowledgments, jitterMicroseconds: jitter)
+                    writer,
+                    path: path,
+                    afterAcknowledgments: acknowledgments,
+                    jitterMicroseconds: jitter
+                )
                 let moment = "kill \(kill) after \(acknowledgments) acknowledgments + \(jitter) µs (\(replay))"
                 #expect(run.wasKilled, "the writer ended on its own, \(moment): \(run.errorOutput)")
                 acknowledged.formUnion(run.acknowledged)
@@ -57,7 +64,11 @@ struct CrashConsistencyTests {
     }
 
     func check(
-        _ state: CommittedState, after previous: CommittedState, acknowledged: Set<Int>, kills: Int, context: String
+        _ state: CommittedState,
+        after previous: CommittedState,
+        acknowledged: Set<Int>,
+        kills: Int,
+        context: String
     ) {
         #expect(state.problems.isEmpty, "\(context):\n\(state.problems.prefix(10).joined(separator: "\n"))")
         let missing = acknowledged.subtracting(state.transactions.keys)
@@ -137,7 +148,8 @@ struct CommittedState {
         for part in parts {
             partsByTransaction[part.tx, default: []].append(part.part)
             let tag = "\(part.tx).\(part.part);"
-            let whole = !part.payload.isEmpty && part.payload.utf8.count % tag.utf8.count == 0
+            let whole =
+                !part.payload.isEmpty && part.payload.utf8.count % tag.utf8.count == 0
                 && part.payload == String(repeating: tag, count: part.payload.utf8.count / tag.utf8.count)
             if !whole { state.problems.append("tx \(part.tx) part \(part.part): a damaged payload") }
         }
@@ -147,7 +159,9 @@ struct CommittedState {
         for (tx, count) in state.transactions where partsByTransaction[tx] == nil {
             state.problems.append("tx \(tx) is there in part: none of its \(count) parts")
         }
-        if totals != [parts.count] { state.problems.append("crash_totals says \(totals), crash_rows has \(parts.count)") }
+        if totals != [parts.count] {
+            state.problems.append("crash_totals says \(totals), crash_rows has \(parts.count)")
+        }
         if orphans != 0 { state.problems.append("\(orphans) foreign key violations") }
         return state
     }
@@ -184,22 +198,32 @@ enum CrashWriterProcess {
     /// transactions and `jitterMicroseconds` more have passed, and returns what it acknowledged. The blocking reads
     /// run on a thread of their own, not on the cooperative pool.
     static func runAndKill(
-        _ executable: URL, path: String, afterAcknowledgments: Int, jitterMicroseconds: UInt32
+        _ executable: URL,
+        path: String,
+        afterAcknowledgments: Int,
+        jitterMicroseconds: UInt32
     ) async throws -> Run {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
                 continuation.resume(
                     with: Result {
                         try runAndKillBlocking(
-                            executable, path: path, afterAcknowledgments: afterAcknowledgments,
-                            jitterMicroseconds: jitterMicroseconds)
-                    })
+                            executable,
+                            path: path,
+                            afterAcknowledgments: afterAcknowledgments,
+                            jitterMicroseconds: jitterMicroseconds
+                        )
+                    }
+                )
             }.start()
         }
     }
 
     private static func runAndKillBlocking(
-        _ executable: URL, path: String, afterAcknowledgments: Int, jitterMicroseconds: UInt32
+        _ executable: URL,
+        path: String,
+        afterAcknowledgments: Int,
+        jitterMicroseconds: UInt32
     ) throws -> Run {
         let errorPath = path + ".stderr"
         try Data().write(to: URL(fileURLWithPath: errorPath))

@@ -27,7 +27,8 @@ struct ResourceBoundsTests {
         // In memory (tmpfs) where there is one: the test counts descriptors and threads, and each database's
         // creation and closing checkpoint would otherwise wait for the disk.
         let memory = URL(fileURLWithPath: "/dev/shm", isDirectory: true)
-        let base = FileManager.default.isWritableFile(atPath: memory.path) ? memory : FileManager.default.temporaryDirectory
+        let base =
+            FileManager.default.isWritableFile(atPath: memory.path) ? memory : FileManager.default.temporaryDirectory
         try await withTemporaryDirectory(in: base) { directory in
             for index in 0..<Self.warmUp { try await Self.useOneDatabase(index, in: directory) }
             let before = try Self.counts(directory)
@@ -38,10 +39,12 @@ struct ResourceBoundsTests {
             #expect(after.ownFiles == 0, "descriptors still open on the closed databases' files")
             #expect(
                 after.descriptors <= before.descriptors + Self.noise,
-                "file descriptors: \(before.descriptors) before \(Self.opens) databases, \(after.descriptors) after")
+                "file descriptors: \(before.descriptors) before \(Self.opens) databases, \(after.descriptors) after"
+            )
             #expect(
                 after.threads <= before.threads + Self.noise,
-                "threads: \(before.threads) before \(Self.opens) databases, \(after.threads) after")
+                "threads: \(before.threads) before \(Self.opens) databases, \(after.threads) after"
+            )
         }
     }
 

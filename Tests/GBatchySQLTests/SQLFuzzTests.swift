@@ -35,7 +35,9 @@ struct SQLFuzzTests {
     /// that defect, so that the suite stays green; set it to `false` once the fix is in, and the cases run.
     enum KnownDefects {
         /// The defects whose cases run anyway, from `GBATCHY_FUZZ_KNOWN_DEFECTS`.
-        static let checked = Set((environment["GBATCHY_FUZZ_KNOWN_DEFECTS"] ?? "").split(separator: ",").map(String.init))
+        static let checked = Set(
+            (environment["GBATCHY_FUZZ_KNOWN_DEFECTS"] ?? "").split(separator: ",").map(String.init)
+        )
 
         /// Whether the cases of the defect called `name` stay out: it is known (`isKnown`) and not asked for.
         static func excluded(_ name: String, isKnown: Bool) -> Bool {
@@ -62,6 +64,10 @@ struct SQLFuzzTests {
         static let knownBatchWideDecodeErrorDefect = excluded("batchWideDecodeError", isKnown: true)
         /// known defect, issue #9: some decoding failures throw a plain `DecodingError`, not ``RowDecodingError``.
         static let knownUntypedDecodingErrorDefect = excluded("untypedDecodingError", isKnown: true)
+        /// Found by this fuzzer, not in issue #9 yet: when an optional column that a loader left out (it was dropped
+        /// or renamed) comes back, the loader keeps its statement without it and answers `nil` for it (and so skips
+        /// the decoding failures of its values).
+        static let knownStaleOptionalColumnDefect = excluded("staleOptionalColumn", isKnown: true)
     }
 
     @Test("every call returns a value or a typed error, and the loaders answer as direct queries do", arguments: seeds)
@@ -71,7 +77,8 @@ struct SQLFuzzTests {
             try await fuzzer.createSchema()
             for index in 0..<Self.operations {
                 let operation = fuzzer.nextOperation()
-                let label = "seed \(seed) op \(index): \(operation) (replay: GBATCHY_FUZZ_SEED=\(seed) "
+                let label =
+                    "seed \(seed) op \(index): \(operation) (replay: GBATCHY_FUZZ_SEED=\(seed) "
                     + "GBATCHY_FUZZ_OPS=\(Self.operations))"
                 if Self.verbose { FileHandle.standardError.write(Data("\(label)\n".utf8)) }
                 let problems = await bounded(Self.timeBound) { [fuzzer] in await fuzzer.run(operation) }

@@ -40,7 +40,8 @@ struct Fuzzer: Sendable {
             case let .drift(sql, inWrite): return "schema drift \(inWrite ? "in write" : "by execute"): \(sql)"
             case let .decode(value, type): return "decode \(short(value)) as \(Fuzzer.decodedTypes[type])"
             case let .bindDate(interval): return "bind Date(timeIntervalSince1970: \(interval))"
-            case let .hostileLoader(table, key): return "loader on table \(table.debugDescription) key \(key.debugDescription)"
+            case let .hostileLoader(table, key):
+                return "loader on table \(table.debugDescription) key \(key.debugDescription)"
             }
         }
     }
@@ -54,23 +55,41 @@ struct Fuzzer: Sendable {
 
     static let tables = [
         Table(
-            name: "t_int", key: "id", valueColumns: ["name", "score", "data"],
-            create: "CREATE TABLE IF NOT EXISTS t_int(id INTEGER PRIMARY KEY, name, score REAL, data BLOB)"),
+            name: "t_int",
+            key: "id",
+            valueColumns: ["name", "score", "data"],
+            create: "CREATE TABLE IF NOT EXISTS t_int(id INTEGER PRIMARY KEY, name, score REAL, data BLOB)"
+        ),
         Table(
-            name: "t_text", key: "k", valueColumns: ["v"],
-            create: "CREATE TABLE IF NOT EXISTS t_text(k TEXT PRIMARY KEY, v INTEGER)"),
+            name: "t_text",
+            key: "k",
+            valueColumns: ["v"],
+            create: "CREATE TABLE IF NOT EXISTS t_text(k TEXT PRIMARY KEY, v INTEGER)"
+        ),
         Table(
-            name: "t_nocase", key: "k", valueColumns: ["v"],
-            create: "CREATE TABLE IF NOT EXISTS t_nocase(k TEXT UNIQUE COLLATE NOCASE, v INTEGER)"),
+            name: "t_nocase",
+            key: "k",
+            valueColumns: ["v"],
+            create: "CREATE TABLE IF NOT EXISTS t_nocase(k TEXT UNIQUE COLLATE NOCASE, v INTEGER)"
+        ),
         Table(
-            name: "t_num", key: "k", valueColumns: ["v"],
-            create: "CREATE TABLE IF NOT EXISTS t_num(k NUMERIC UNIQUE, v INTEGER)"),
+            name: "t_num",
+            key: "k",
+            valueColumns: ["v"],
+            create: "CREATE TABLE IF NOT EXISTS t_num(k NUMERIC UNIQUE, v INTEGER)"
+        ),
         Table(
-            name: #"we"ird 😀 table"#, key: "key col; --", valueColumns: ["select"],
-            create: #"CREATE TABLE IF NOT EXISTS "we""ird 😀 table"("key col; --" TEXT UNIQUE, "select" INTEGER)"#),
+            name: #"we"ird 😀 table"#,
+            key: "key col; --",
+            valueColumns: ["select"],
+            create: #"CREATE TABLE IF NOT EXISTS "we""ird 😀 table"("key col; --" TEXT UNIQUE, "select" INTEGER)"#
+        ),
         Table(
-            name: "t_group", key: "g", valueColumns: ["g2", "v"],
-            create: "CREATE TABLE IF NOT EXISTS t_group(seq INTEGER PRIMARY KEY, g, g2 TEXT COLLATE NOCASE, v TEXT)"),
+            name: "t_group",
+            key: "g",
+            valueColumns: ["g2", "v"],
+            create: "CREATE TABLE IF NOT EXISTS t_group(seq INTEGER PRIMARY KEY, g, g2 TEXT COLLATE NOCASE, v TEXT)"
+        ),
     ]
 
     /// How a fragment runs. `write, then fail` runs it in a write that then inserts a mark and throws: neither may
@@ -127,7 +146,9 @@ struct Fuzzer: Sendable {
             return .fragment(sql: sql, surface: surface, arguments: arguments)
         case 80..<87:
             return .drift(
-                sql: Self.drifts.randomElement(using: &generator) ?? "SELECT 1", inWrite: Bool.random(using: &generator))
+                sql: Self.drifts.randomElement(using: &generator) ?? "SELECT 1",
+                inWrite: Bool.random(using: &generator)
+            )
         case 87..<94:
             return .decode(value: nextValue(), type: Int.random(in: 0..<Self.decodedTypes.count, using: &generator))
         case 94..<97:
@@ -135,7 +156,8 @@ struct Fuzzer: Sendable {
         default:
             return .hostileLoader(
                 table: Self.hostileNames.randomElement(using: &generator) ?? "t_int",
-                key: Self.hostileNames.randomElement(using: &generator) ?? "id")
+                key: Self.hostileNames.randomElement(using: &generator) ?? "id"
+            )
         }
     }
 
@@ -313,7 +335,9 @@ struct Fuzzer: Sendable {
         case let .changeKey(table, from, to):
             let (name, key) = (Self.quoted(Self.tables[table].name), Self.quoted(Self.tables[table].key))
             return await expectTyped {
-                try await db.write { conn in try conn.execute("UPDATE \(name) SET \(key) = ? WHERE \(key) = ?", [to, from]) }
+                try await db.write { conn in
+                    try conn.execute("UPDATE \(name) SET \(key) = ? WHERE \(key) = ?", [to, from])
+                }
             }
         case let .delete(table, key):
             let (name, column) = (Self.quoted(Self.tables[table].name), Self.quoted(Self.tables[table].key))
@@ -344,7 +368,11 @@ struct Fuzzer: Sendable {
         case let .hostileLoader(table, key):
             let loader: TableLoader<Int, Probe.LooseRow> = db.loader(Probe.LooseRow.self, table: table, key: key)
             let groups: GroupLoader<String, Probe.LooseRow> = db.groupLoader(
-                Probe.LooseRow.self, table: table, key: key, orderBy: key)
+                Probe.LooseRow.self,
+                table: table,
+                key: key,
+                orderBy: key
+            )
             let results = await withBatchContext {
                 async let one = loader.loadMany([1, 2, .min])
                 async let many = groups.loadMany(["1", "t_int", ""])
@@ -379,7 +407,9 @@ struct Fuzzer: Sendable {
         var problems: [String] = []
         if let result { problems += Self.typedProblems(result) } else { problems.append("the failing write returned") }
         let after = try? await db.query(countSQL, as: Int.self)
-        if before != after { problems.append("a failed write left a trace: \(before ?? []) rows before, \(after ?? []) after") }
+        if before != after {
+            problems.append("a failed write left a trace: \(before ?? []) rows before, \(after ?? []) after")
+        }
         return problems
     }
 
@@ -422,7 +452,8 @@ struct Fuzzer: Sendable {
             for await read in group { reads.append(read) }
             return reads
         }
-        return reads.contains { $0 != nil && $0 != latest } ? ["a read saw an old snapshot: \(reads), latest \(latest)"] : []
+        return reads.contains { $0 != nil && $0 != latest }
+            ? ["a read saw an old snapshot: \(reads), latest \(latest)"] : []
     }
 
     private func decode(_ value: SQLiteValue, as type: Int) async -> [String] {
