@@ -14,11 +14,7 @@ import Testing
 @Suite("Crash consistency", .timeLimit(.minutes(5)))
 struct CrashConsistencyTests {
     static let environment = ProcessInfo.processInfo.environment
-    static let seeds: [UInt64] = {
-        if let seed = environment["GBATCHY_CRASH_SEED"].flatMap(UInt64.init) { return [seed] }
-        let count = environment["GBATCHY_CRASH_SEEDS"].flatMap(Int.init) ?? 1
-        return (1...UInt64(max(count, 1))).map { $0 }
-    }()
+    static let seeds = GBatchySQLTests.seeds(fromEnvironment: "GBATCHY_CRASH", defaultCount: 1)
     static let kills = environment["GBATCHY_CRASH_KILLS"].flatMap(Int.init) ?? 20
 
     @Test(
@@ -50,12 +46,12 @@ struct CrashConsistencyTests {
                 #expect(run.wasKilled, "the writer ended on its own, \(moment): \(run.errorOutput)")
                 acknowledged.formUnion(run.acknowledged)
                 let image = try copyOfFiles(at: path, into: directory, name: "image-\(kill)")
-                let state = try await CommittedState.read(image, context: moment)
+                let state = try await CommittedState.read(image)
                 check(state, after: committed, acknowledged: acknowledged, kills: kill, context: moment)
                 committed = state
             }
             // The database itself, recovered with the shared-memory index the last writer left behind.
-            let final = try await CommittedState.read(path, context: "the database after the last kill (\(replay))")
+            let final = try await CommittedState.read(path)
             check(final, after: committed, acknowledged: acknowledged, kills: Self.kills, context: replay)
             #expect(final.transactions == committed.transactions)
             // The kills hit a writer at work: most runs acknowledged something.
@@ -110,16 +106,8 @@ struct CommittedState {
     }
 
     /// Opens the database at `path` (recovering its WAL) and reads everything the writer wrote.
-    static func read(_ path: String, context: String) async throws -> CommittedState {
-        let db = try SQLiteDatabase(path: path, configuration: .init(readerCount: 1))
-        do {
-            let state = try await read(db)
-            await db.close()
-            return state
-        } catch {
-            await db.close()
-            throw error
-        }
+    static func read(_ path: String) async throws -> CommittedState {
+        try await withDatabase(at: path, configuration: .init(readerCount: 1)) { db in try await read(db) }
     }
 
     private static func read(_ db: SQLiteDatabase) async throws -> CommittedState {

@@ -51,8 +51,7 @@ struct ResourceBoundsTests {
     /// Opens a database file, writes a row, loads it through a table loader, closes it and deletes its files.
     static func useOneDatabase(_ index: Int, in directory: URL) async throws {
         let path = directory.appendingPathComponent("db-\(index).sqlite").path
-        let db = try SQLiteDatabase(path: path, configuration: .init(readerCount: 2))
-        do {
+        try await withDatabase(at: path) { db in
             try await db.write { conn in
                 try conn.execute("CREATE TABLE items(id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
                 try conn.execute("INSERT INTO items(id, name) VALUES (?, ?)", [index, "item \(index)"])
@@ -60,11 +59,7 @@ struct ResourceBoundsTests {
             let items = db.loader(Item.self, table: "items", key: "id")
             let loaded = try await withBatchContext { try await items.load(index) }
             #expect(loaded == Item(id: index, name: "item \(index)"))
-        } catch {
-            await db.close()
-            throw error
         }
-        await db.close()
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 

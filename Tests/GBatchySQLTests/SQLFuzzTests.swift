@@ -21,11 +21,7 @@ import Testing
 @Suite("Seeded SQL fuzzing", .timeLimit(.minutes(5)))
 struct SQLFuzzTests {
     static let environment = ProcessInfo.processInfo.environment
-    static let seeds: [UInt64] = {
-        if let seed = environment["GBATCHY_FUZZ_SEED"].flatMap(UInt64.init) { return [seed] }
-        let count = environment["GBATCHY_FUZZ_SEEDS"].flatMap(Int.init) ?? 3
-        return (1...UInt64(max(count, 1))).map { $0 }
-    }()
+    static let seeds = GBatchySQLTests.seeds(fromEnvironment: "GBATCHY_FUZZ", defaultCount: 3)
     static let operations = environment["GBATCHY_FUZZ_OPS"].flatMap(Int.init) ?? 300
     static let verbose = environment["GBATCHY_FUZZ_VERBOSE"] == "1"
     /// The most one operation may take: far above what any takes, so only a hang reaches it.

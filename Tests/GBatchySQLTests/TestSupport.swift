@@ -20,16 +20,33 @@ func withTemporaryDatabase<R>(
 ) async throws -> R {
     try await withTemporaryDirectory { directory in
         let path = directory.appendingPathComponent("test.sqlite").path
-        let db = try SQLiteDatabase(path: path, configuration: configuration)
-        do {
-            let result = try await body(db, path)
-            await db.close()
-            return result
-        } catch {
-            await db.close()
-            throw error
-        }
+        return try await withDatabase(at: path, configuration: configuration) { db in try await body(db, path) }
     }
+}
+
+/// Opens the database file at `path`, runs `body`, and always closes it.
+func withDatabase<R>(
+    at path: String, configuration: SQLiteDatabase.Configuration = .init(readerCount: 2),
+    _ body: (SQLiteDatabase) async throws -> R
+) async throws -> R {
+    let db = try SQLiteDatabase(path: path, configuration: configuration)
+    do {
+        let result = try await body(db)
+        await db.close()
+        return result
+    } catch {
+        await db.close()
+        throw error
+    }
+}
+
+/// The seeds of a seeded test: only `<prefix>_SEED` when it is set (to replay one), otherwise 1 through
+/// `<prefix>_SEEDS` (`defaultCount` when unset).
+func seeds(fromEnvironment prefix: String, defaultCount: Int) -> [UInt64] {
+    let environment = ProcessInfo.processInfo.environment
+    if let seed = environment["\(prefix)_SEED"].flatMap(UInt64.init) { return [seed] }
+    let count = environment["\(prefix)_SEEDS"].flatMap(Int.init) ?? defaultCount
+    return (1...UInt64(max(count, 1))).map { $0 }
 }
 
 /// Runs `body` and returns the error it throws, or nil.
