@@ -154,6 +154,9 @@ struct Fuzzer: Sendable {
         case 94..<97:
             return .bindDate(Self.dates.randomElement(using: &generator) ?? 0)
         default:
+            if Bool.random(using: &generator), let (table, key) = Self.hostilePairs.randomElement(using: &generator) {
+                return .hostileLoader(table: table, key: key)
+            }
             return .hostileLoader(
                 table: Self.hostileNames.randomElement(using: &generator) ?? "t_int",
                 key: Self.hostileNames.randomElement(using: &generator) ?? "id"
@@ -310,6 +313,19 @@ struct Fuzzer: Sendable {
         if !Known.knownJSONEachShadowingDefect { names += ["json_each", "value"] }
         if !Known.knownNulNameDefect { names += ["t_int\0", "t_\0int", "id\0; --", "\0"] }
         return names
+    }()
+
+    /// Table and key pairs close to real ones: another case, a schema table, a view, or a real name with a NUL.
+    static let hostilePairs: [(String, String)] = {
+        var pairs = [
+            ("t_int", "id"), ("T_INT", "ID"), ("main.t_int", "id"), ("sqlite_schema", "name"), ("v_int", "id"),
+            ("t_group", "g"), (#"we"ird 😀 table"#, "key col; --"), (#"WE"IRD 😀 TABLE"#, "KEY COL; --"),
+        ]
+        if !Known.knownNulNameDefect {
+            pairs += [("t_int\0", "id"), ("t_int\0; DROP TABLE t_int", "id"), ("t_int", "id\0"), ("t_int", "id\0name")]
+        }
+        if !Known.knownJSONEachShadowingDefect { pairs += [("json_each", "value"), ("json_each", "key")] }
+        return pairs
     }()
 
     static let decodedTypes = [

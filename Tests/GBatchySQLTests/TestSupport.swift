@@ -4,9 +4,11 @@ import GBatchySQL
 /// A unique temporary directory, created for one test (under `base`, the system's temporary directory by default)
 /// and always removed.
 func withTemporaryDirectory<R>(
-    in base: URL = FileManager.default.temporaryDirectory, _ body: (URL) async throws -> R
+    in base: URL = FileManager.default.temporaryDirectory,
+    _ body: (URL) async throws -> R
 ) async throws -> R {
-    let directory = base
+    let directory =
+        base
         .appendingPathComponent("gbatchy-sql-tests-\(UUID().uuidString)", isDirectory: true)
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -26,7 +28,8 @@ func withTemporaryDatabase<R>(
 
 /// Opens the database file at `path`, runs `body`, and always closes it.
 func withDatabase<R>(
-    at path: String, configuration: SQLiteDatabase.Configuration = .init(readerCount: 2),
+    at path: String,
+    configuration: SQLiteDatabase.Configuration = .init(readerCount: 2),
     _ body: (SQLiteDatabase) async throws -> R
 ) async throws -> R {
     let db = try SQLiteDatabase(path: path, configuration: configuration)
