@@ -7,9 +7,7 @@ func withTemporaryDirectory<R>(
     in base: URL = FileManager.default.temporaryDirectory,
     _ body: (URL) async throws -> R
 ) async throws -> R {
-    let directory =
-        base
-        .appendingPathComponent("gbatchy-sql-tests-\(UUID().uuidString)", isDirectory: true)
+    let directory = base.appendingPathComponent("gbatchy-sql-tests-\(UUID().uuidString)", isDirectory: true)
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     return try await body(directory)
