@@ -1,10 +1,13 @@
 import Foundation
 import GBatchySQL
 
-/// A unique temporary directory, created for one test and always removed.
-func withTemporaryDirectory<R>(_ body: (URL) async throws -> R) async throws -> R {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("gbatchy-sql-tests-\(UUID().uuidString)", isDirectory: true)
+/// A unique temporary directory, created for one test (under `base`, the system's temporary directory by default)
+/// and always removed.
+func withTemporaryDirectory<R>(
+    in base: URL = FileManager.default.temporaryDirectory,
+    _ body: (URL) async throws -> R
+) async throws -> R {
+    let directory = base.appendingPathComponent("gbatchy-sql-tests-\(UUID().uuidString)", isDirectory: true)
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     return try await body(directory)
@@ -17,16 +20,34 @@ func withTemporaryDatabase<R>(
 ) async throws -> R {
     try await withTemporaryDirectory { directory in
         let path = directory.appendingPathComponent("test.sqlite").path
-        let db = try SQLiteDatabase(path: path, configuration: configuration)
-        do {
-            let result = try await body(db, path)
-            await db.close()
-            return result
-        } catch {
-            await db.close()
-            throw error
-        }
+        return try await withDatabase(at: path, configuration: configuration) { db in try await body(db, path) }
     }
+}
+
+/// Opens the database file at `path`, runs `body`, and always closes it.
+func withDatabase<R>(
+    at path: String,
+    configuration: SQLiteDatabase.Configuration = .init(readerCount: 2),
+    _ body: (SQLiteDatabase) async throws -> R
+) async throws -> R {
+    let db = try SQLiteDatabase(path: path, configuration: configuration)
+    do {
+        let result = try await body(db)
+        await db.close()
+        return result
+    } catch {
+        await db.close()
+        throw error
+    }
+}
+
+/// The seeds of a seeded test: only `<prefix>_SEED` when it is set (to replay one), otherwise 1 through
+/// `<prefix>_SEEDS` (`defaultCount` when unset).
+func seeds(fromEnvironment prefix: String, defaultCount: Int) -> [UInt64] {
+    let environment = ProcessInfo.processInfo.environment
+    if let seed = environment["\(prefix)_SEED"].flatMap(UInt64.init) { return [seed] }
+    let count = environment["\(prefix)_SEEDS"].flatMap(Int.init) ?? defaultCount
+    return (1...UInt64(max(count, 1))).map { $0 }
 }
 
 /// Runs `body` and returns the error it throws, or nil.
@@ -48,4 +69,22 @@ struct User: Codable, Sendable, Equatable {
 
 func count(_ table: String, in db: SQLiteDatabase) async throws -> Int {
     try await db.query("SELECT count(*) FROM \(table)", as: Int.self)[0]
+}
+
+/// A small seeded generator (SplitMix64), so that a failing seed replays. (GBatchyTests has the same one: test targets
+/// share no sources.)
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

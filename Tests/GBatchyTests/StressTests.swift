@@ -6,15 +6,24 @@ import Testing
 /// futures, `spawn`, pools, `maxBatchSize`, caching on and off, per-key and whole-batch failures). Every result is
 /// checked against a sequential model, every waiter must be answered once, and no batch may mix contexts or loaders.
 ///
-/// Set `GBATCHY_STRESS_CONTEXTS=1000` (and `GBATCHY_STRESS_SEEDS`) for the long run.
+/// Set `GBATCHY_STRESS_CONTEXTS=1000` (and `GBATCHY_STRESS_SEEDS`) for the long run, and `GBATCHY_STRESS_SEED=N` to
+/// replay seed N alone (a failure prints the command).
 @Suite("Model-based stress", .timeLimit(.minutes(5)))
 struct StressTests {
+    /// Seeds 1 through `GBATCHY_STRESS_SEEDS` (4 by default), or only `GBATCHY_STRESS_SEED` when it is set.
     static let seeds: [UInt64] = {
-        let count = ProcessInfo.processInfo.environment["GBATCHY_STRESS_SEEDS"].flatMap(Int.init) ?? 4
-        return (1...UInt64(count)).map { $0 }
+        let environment = ProcessInfo.processInfo.environment
+        if let seed = environment["GBATCHY_STRESS_SEED"].flatMap(UInt64.init) { return [seed] }
+        let count = environment["GBATCHY_STRESS_SEEDS"].flatMap(Int.init) ?? 4
+        return (1...UInt64(max(count, 1))).map { $0 }
     }()
 
     static let contextCount = ProcessInfo.processInfo.environment["GBATCHY_STRESS_CONTEXTS"].flatMap(Int.init) ?? 40
+
+    /// The command that runs `seed` alone with the same number of contexts.
+    static func replay(_ seed: UInt64, suite: String) -> String {
+        "GBATCHY_STRESS_SEED=\(seed) GBATCHY_STRESS_CONTEXTS=\(contextCount) swift test --filter \(suite)"
+    }
 
     @Test("random programs match the sequential model", arguments: seeds)
     func randomPrograms(seed: UInt64) async throws {
@@ -33,7 +42,7 @@ struct StressTests {
         }
         let failures = world.verify(reports)
         if !failures.isEmpty {
-            Issue.record("seed \(seed) failed (replay: GBATCHY_STRESS_SEEDS=\(seed)):\n\(failures.prefix(10).joined(separator: "\n"))")
+            Issue.record("seed \(seed) failed (replay: \(Self.replay(seed, suite: "StressTests"))):\n\(failures.prefix(10).joined(separator: "\n"))")
         }
         #expect(reports.count == Self.contextCount)
         // The programs really loaded: every context observed results, and batches ran.
@@ -61,33 +70,44 @@ final class World: Sendable {
 
     let log = BatchLog<Batch>()
     let loaders: [Loader<Int, Int>]
+    /// The batch functions running now. A cancelled context's batch keeps running after its program has returned.
+    let work = RunningWork()
 
     init() {
-        let log = log
+        let (log, work) = (log, work)
         @Sendable func record(_ loader: Int, _ keys: [Int]) {
             log.record([Batch(loader: loader, context: ObjectIdentifier(BatchContext.current!), keys: keys)])
         }
         let plain = Loader<Int, Int>(name: "L0") { keys in
-            record(0, keys)
-            return keys.map { Model.value(loader: 0, key: $0) }
+            await work.running {
+                record(0, keys)
+                return keys.map { Model.value(loader: 0, key: $0) }
+            }
         }
         let chunkedUncached = Loader<Int, Int>(name: "L1", maxBatchSize: 3, caching: false) { keys in
-            record(1, keys)
-            if keys.contains(where: Model.isPoison) { throw PoisonError() }
-            return keys.map { Model.value(loader: 1, key: $0) }
+            try await work.running {
+                record(1, keys)
+                if keys.contains(where: Model.isPoison) { throw PoisonError() }
+                return keys.map { Model.value(loader: 1, key: $0) }
+            }
         }
         let partial = Loader<Int, Int>(
             name: "L2",
             results: { keys in
-                record(2, keys)
-                return keys.map { key in
-                    Model.failsAlone(key) ? .failure(FailingKey(key: key)) : .success(Model.value(loader: 2, key: key))
+                await work.running {
+                    record(2, keys)
+                    return keys.map { key in
+                        Model.failsAlone(key)
+                            ? .failure(FailingKey(key: key)) : .success(Model.value(loader: 2, key: key))
+                    }
                 }
             })
         let nested = Loader<Int, Int>(name: "L3", maxBatchSize: 5) { keys in
-            record(3, keys)
-            let inner = try await plain.loadAll(keys.map { $0 + 1 })
-            return inner.map { $0 + 1 }
+            try await work.running {
+                record(3, keys)
+                let inner = try await plain.loadAll(keys.map { $0 + 1 })
+                return inner.map { $0 + 1 }
+            }
         }
         loaders = [plain, chunkedUncached, partial, nested]
     }
@@ -97,7 +117,7 @@ final class World: Sendable {
         var failures: [String] = []
         let batches = log.all.flatMap { $0 }
         var contextIndex = otherContexts
-        for report in reports { contextIndex[report.context] = report.index }
+        for report in reports { contextIndex[ObjectIdentifier(report.context)] = report.index }
         for batch in batches {
             guard let index = contextIndex[batch.context] else {
                 failures.append("a batch ran in an unknown context: \(batch.keys)")
@@ -117,7 +137,7 @@ final class World: Sendable {
             if report.statistics.waitersSuspended != report.statistics.waitersResumed {
                 failures.append("context \(report.index): \(report.statistics.waitersSuspended) suspended, \(report.statistics.waitersResumed) resumed")
             }
-            let mine = batches.filter { $0.context == report.context }
+            let mine = batches.filter { $0.context == ObjectIdentifier(report.context) }
             for observation in report.observations {
                 if let failure = Model.check(observation, batches: mine) {
                     failures.append("context \(report.index): \(failure)")
@@ -184,7 +204,9 @@ struct Observation: Sendable {
 
 struct ContextReport: Sendable {
     let index: Int
-    let context: ObjectIdentifier
+    /// The context itself, not its `ObjectIdentifier`: holding it keeps its address from being reused by a later
+    /// context, which would make batches of two contexts look alike.
+    let context: BatchContext
     let observations: [Observation]
     let statistics: BatchStatistics
 }
@@ -205,8 +227,8 @@ final class Observations: Sendable {
 
     var all: [Observation] { items.withLock { $0 } }
 
-    /// The context the program ran in, set when it starts.
-    let context = TestLocked<ObjectIdentifier?>(nil)
+    /// The context the program ran in, set when it starts (held, so that its address is not reused).
+    let context = TestLocked<BatchContext?>(nil)
 
     /// Marks every observation as possibly cancelled.
     func markCancellable() {
@@ -287,11 +309,11 @@ struct Program: Sendable {
 
     func run(in world: World, observations: Observations = Observations()) async throws -> ContextReport {
         try await withBatchContext {
-            observations.context.withLock { $0 = ObjectIdentifier(BatchContext.current!) }
+            observations.context.withLock { $0 = BatchContext.current! }
             try await root.run(world, observations)
             let context = BatchContext.current!
             return ContextReport(
-                index: self.context, context: ObjectIdentifier(context), observations: observations.all,
+                index: self.context, context: context, observations: observations.all,
                 statistics: context.statistics)
         }
     }
@@ -318,26 +340,86 @@ struct CancellationStormTests {
             for _ in 0..<yields[index] { await Task.yield() }
             tasks[index].cancel()
         }
-        var reports: [ContextReport] = []
+        var finished: [ContextReport] = []
         for (index, task) in tasks.enumerated() {
             switch await task.result {
             case .success(let report):
                 if cancelled[index] { observations[index].markCancellable() }
-                reports.append(
-                    ContextReport(
-                        index: report.index, context: report.context, observations: observations[index].all,
-                        statistics: report.statistics))
+                finished.append(report)
             case .failure(let error):
                 #expect(cancelled[index], "context \(index) failed without being cancelled: \(error)")
             }
         }
-        var started: [ObjectIdentifier: Int] = [:]
-        for (index, observed) in observations.enumerated() {
-            if let context = observed.context.withLock({ $0 }) { started[context] = index }
+        // A cancelled context's program returns while batches it started still run (and wait for nested loads):
+        // count and check once they are done, with each context's counters read then, not when its program returned.
+        let failures = await world.work.whenIdle {
+            let reports = finished.map { report in
+                ContextReport(
+                    index: report.index, context: report.context, observations: observations[report.index].all,
+                    statistics: report.context.statistics)
+            }
+            var started: [ObjectIdentifier: Int] = [:]
+            for (index, observed) in observations.enumerated() {
+                if let context = observed.context.withLock({ $0 }) { started[ObjectIdentifier(context)] = index }
+            }
+            return world.verify(reports, otherContexts: started)
         }
-        let failures = world.verify(reports, otherContexts: started)
         if !failures.isEmpty {
-            Issue.record("seed \(seed) failed:\n\(failures.prefix(10).joined(separator: "\n"))")
+            Issue.record(
+                "seed \(seed) failed (replay: \(StressTests.replay(seed, suite: "CancellationStormTests"))):\n\(failures.prefix(10).joined(separator: "\n"))")
         }
+    }
+}
+
+/// Counts the batch functions running now, and runs a check at a moment when none is.
+final class RunningWork: Sendable {
+    private struct State {
+        var running = 0
+        /// Batch functions started so far: a check that saw it change ran while a new one started, and runs again.
+        var started = 0
+        var idleWaiters: [UnsafeContinuation<Void, Never>] = []
+    }
+
+    private let state = TestLocked(State())
+
+    /// Runs one batch function's body, counted as running until it returns or throws.
+    func running<T>(_ body: () async throws -> T) async rethrows -> T {
+        state.withLock { state in
+            state.running += 1
+            state.started += 1
+        }
+        defer {
+            let waiters = state.withLock { state in
+                state.running -= 1
+                guard state.running == 0 else { return [UnsafeContinuation<Void, Never>]() }
+                defer { state.idleWaiters = [] }
+                return state.idleWaiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
+        return try await body()
+    }
+
+    /// Runs `check` when no batch function runs, and again if one started meanwhile, so that what it reads is
+    /// the settled state rather than a moment in the middle of a batch.
+    func whenIdle<T>(_ check: () -> T) async -> T {
+        while true {
+            let started = await idle()
+            let result = check()
+            if state.withLock({ $0.running == 0 && $0.started == started }) { return result }
+        }
+    }
+
+    /// Returns once no batch function runs, with the number started so far.
+    private func idle() async -> Int {
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            let idle = state.withLock { state in
+                if state.running == 0 { return true }
+                state.idleWaiters.append(continuation)
+                return false
+            }
+            if idle { continuation.resume() }
+        }
+        return state.withLock { $0.started }
     }
 }
