@@ -34,8 +34,8 @@ extension BatchContext {
             case .dispatch:
                 start(runs)
                 runs.removeAll(keepingCapacity: true)
-            case .sendBarrier(let actors, let epoch):
-                sendBarrier(through: actors, epoch: epoch)
+            case .sendBarrier(let actors, let priority, let epoch):
+                sendBarrier(through: actors, priority: priority, epoch: epoch)
                 return
             case .idle:
                 return

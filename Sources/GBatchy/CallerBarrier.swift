@@ -14,7 +14,7 @@
 @usableFromInline
 struct CallerBarrier {
     /// The actors of the bodies open in the context, each with the identifier its body was given.
-    var callers: [(id: UInt64, actor: any Actor)] = []
+    var callers: [(id: UInt64, actor: any Actor, priority: TaskPriority)] = []
     var nextCallerID: UInt64 = 0
     /// Whether a barrier is on its way through the callers' actors.
     var isInFlight = false
@@ -30,9 +30,10 @@ struct CallerBarrier {
 extension BatchContext {
     /// Records a body of `withBatchContext` isolated to `actor`, open until ``closeCaller(_:)``.
     func openCaller(_ actor: any Actor) -> UInt64 {
-        state.withLock { state in
+        let priority = Task.currentPriority
+        return state.withLock { state in
             state.barrier.nextCallerID &+= 1
-            state.barrier.callers.append((state.barrier.nextCallerID, actor))
+            state.barrier.callers.append((state.barrier.nextCallerID, actor, priority))
             return state.barrier.nextCallerID
         }
     }
@@ -48,10 +49,10 @@ extension BatchContext {
 
     /// Sends a barrier through `actors`, one after the other, then lets the context dispatch if no job reached it
     /// since `epoch`.
-    func sendBarrier(through actors: [any Actor], epoch: UInt64) {
-        // The lowest priority: on an actor that orders its jobs by priority, the barrier goes after every job
-        // already queued there.
-        Task.detached(priority: .background) {
+    func sendBarrier(through actors: [any Actor], priority: TaskPriority, epoch: UInt64) {
+        // The callers' lowest priority: on an actor that orders its jobs by priority, the barrier goes after the
+        // body's jobs already queued there, and it is never starved by work of the callers' own priority.
+        Task.detached(priority: priority) {
             for actor in actors {
                 await BatchContext.pass(actor)
             }

@@ -5,7 +5,7 @@ enum DrainStep {
     /// Start the tick's batches taken from the ready queues.
     case dispatch
     /// Send a barrier through these actors before the tick may start (``CallerBarrier``); the drain ends.
-    case sendBarrier([any Actor], epoch: UInt64)
+    case sendBarrier([any Actor], priority: TaskPriority, epoch: UInt64)
     /// Nothing to do; the drain ends.
     case idle
 }
@@ -81,7 +81,8 @@ struct ContextState {
             if !barrier.isInFlight {
                 barrier.isInFlight = true
                 isDraining = false
-                return .sendBarrier(barrier.callers.map(\.actor), epoch: jobEpoch)
+                let priority = barrier.callers.map(\.priority).min() ?? .medium
+                return .sendBarrier(barrier.callers.map(\.actor), priority: priority, epoch: jobEpoch)
             }
         }
         isDraining = false
