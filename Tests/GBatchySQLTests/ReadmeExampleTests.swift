@@ -43,3 +43,73 @@ struct ReadmeSQLExampleTests {
         }
     }
 }
+
+/// An actor with a serial executor of its own, like the main actor.
+private final class QueueExecutor: SerialExecutor {
+    let queue = DispatchQueue(label: "gbatchy.sql-tests.queue-executor")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
+    }
+}
+
+private actor QueueActor {
+    let executor = QueueExecutor()
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    func run<T: Sendable>(_ body: @Sendable (isolated QueueActor) async throws -> T) async rethrows -> T {
+        try await body(self)
+    }
+}
+
+/// The README's SQLite example with its body on the caller's actor, as in top-level code.
+private func readmeRequest(
+    _ users: TableLoader<Int, ReadmeSQLExampleTests.User>,
+    _ postsByAuthor: GroupLoader<Int, ReadmeSQLExampleTests.Post>,
+    isolation: isolated (any Actor)? = #isolation
+) async throws {
+    try await withBatchContext {
+        isolation?.assertIsolated()
+        async let a = users.load(1)
+        async let b = users.load(2)
+        async let p = postsByAuthor.load(1)
+        _ = try await (a, b, p)  // exactly two queries
+    }
+}
+
+@Suite("README examples (SQLite) from every isolation", .timeLimit(.minutes(2)))
+struct ReadmeSQLIsolationTests {
+    enum Caller: String, CaseIterable { case nonisolated, mainActor, queueActor, unstructuredTask }
+
+    @Test("the README's request makes exactly two queries, 1000 runs from each isolation", arguments: Caller.allCases)
+    func twoQueriesEveryRun(caller: Caller) async throws {
+        try await withFixtureDatabase("blog", storage: .file) { db in
+            let users = db.loader(ReadmeSQLExampleTests.User.self, table: "users", key: "id")
+            let postsByAuthor = db.groupLoader(
+                ReadmeSQLExampleTests.Post.self, table: "posts", key: "author_id", orderBy: "id")
+            let queue = QueueActor()
+            for run in 0..<1000 {
+                db.queryLog.clear()
+                switch caller {
+                case .nonisolated: try await readmeRequest(users, postsByAuthor, isolation: nil)
+                case .mainActor: try await MainActor.run { @Sendable in MainActorCaller() }.request(users, postsByAuthor)
+                case .queueActor: try await queue.run { try await readmeRequest(users, postsByAuthor, isolation: $0) }
+                case .unstructuredTask: try await Task { try await readmeRequest(users, postsByAuthor) }.value
+                }
+                let selects = loaderQueries(db).count
+                try #require(selects == 2, "run \(run) from \(caller): \(db.queryLog.entries.map(\.sql))")
+            }
+        }
+    }
+}
+
+@MainActor
+private struct MainActorCaller: Sendable {
+    func request(
+        _ users: TableLoader<Int, ReadmeSQLExampleTests.User>,
+        _ postsByAuthor: GroupLoader<Int, ReadmeSQLExampleTests.Post>
+    ) async throws {
+        try await readmeRequest(users, postsByAuthor)
+    }
+}
