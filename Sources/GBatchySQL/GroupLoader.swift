@@ -4,8 +4,9 @@ import GBatchy
 /// concurrently in a context.
 ///
 /// Create it once with ``SQLiteDatabase/groupLoader(_:table:key:orderBy:descending:caching:maxBatchSize:)``. It
-/// batches, caches and checks the schema exactly like ``TableLoader``; the difference is the answer: all the rows of
-/// the key, in `orderBy` order (SQLite's order when `orderBy` is `nil`), and `[]` when there are none. All loader
+/// batches, caches, matches keys and checks the schema exactly like ``TableLoader``; the difference is the answer: all
+/// the rows of the key, in `orderBy` order (SQLite's order when `orderBy` is `nil`), and `[]` when there are none.
+/// With an `orderBy`, the query ends with `ORDER BY "k"."key", "t"."orderBy"`. All loader
 /// queries of one database in one tick run in one read transaction.
 ///
 /// ```swift
@@ -22,7 +23,8 @@ import GBatchy
 /// `GroupLoader` is `Sendable`.
 public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable, TableCacheInvalidating {
     /// The core loader underneath, named `table.key[]`: use it with ``BatchStatistics`` or other GBatchy helpers.
-    public let loader: Loader<Key, [Row]>
+    /// Its keys are ``SQLiteKeyIdentity`` values, which tell keys apart as SQLite does.
+    public let loader: Loader<SQLiteKeyIdentity<Key>, [Row]>
     /// The table the loader reads.
     public let table: String
     /// The column the key is compared with.
@@ -62,7 +64,7 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Throws: ``SchemaError``, ``SQLiteError``, ``RowDecodingError``, ``TableLoaderError`` for an unsupported key,
     ///   or `CancellationError`.
     public func load(_ key: Key) async throws -> [Row] {
-        try await loader.load(key)
+        try await loader.load(SQLiteKeyIdentity(key))
     }
 
     /// Queues `key` now and returns its pending rows, without creating a task.
@@ -75,7 +77,7 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Parameter key: The key.
     /// - Returns: A future of the rows.
     public func future(_ key: Key) -> BatchFuture<[Row]> {
-        loader.future(key)
+        loader.future(SQLiteKeyIdentity(key))
     }
 
     /// Loads many keys in one tick and keeps each key's own result.
@@ -87,7 +89,7 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Parameter keys: The keys, duplicates allowed.
     /// - Returns: One result per key, in the order of `keys`.
     public func loadMany(_ keys: some Sequence<Key>) async -> [Result<[Row], any Error>] {
-        await loader.loadMany(keys)
+        await loader.loadMany(keys.lazy.map(SQLiteKeyIdentity.init))
     }
 
     /// Loads many keys in one tick and returns their rows.
@@ -100,7 +102,7 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Returns: One array of rows per key, in the order of `keys`.
     /// - Throws: The error of the first failed key.
     public func loadAll(_ keys: some Sequence<Key>) async throws -> [[Row]] {
-        try await loader.loadAll(keys)
+        try await loader.loadAll(keys.lazy.map(SQLiteKeyIdentity.init))
     }
 
     /// Puts `rows` in the current context's cache for `key`, unless the key is cached already.
@@ -113,7 +115,7 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     ///   - key: The key.
     ///   - rows: The key's rows.
     public func prime(_ key: Key, _ rows: [Row]) {
-        loader.prime(key, rows)
+        loader.prime(SQLiteKeyIdentity(key), rows)
     }
 
     /// Removes `key` from the current context's cache.
@@ -124,7 +126,7 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     ///
     /// - Parameter key: The key.
     public func clear(_ key: Key) {
-        loader.clear(key)
+        loader.clear(SQLiteKeyIdentity(key))
     }
 
     /// Empties this loader's cache in the current context.

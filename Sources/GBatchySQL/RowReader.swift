@@ -2,75 +2,67 @@
 ///
 /// `SQLiteDatabase.loader(…)` and `groupLoader(…)` are inlinable and build a `RowReader` in the caller's module, where
 /// `Key` and `Row` are concrete types. Its closures are therefore compiled for those types: stepping through rows,
-/// reading each key, decoding each row and keying the results run without generic dispatch, which is most of a
-/// batch's cost once SQLite has found the rows.
+/// decoding each row and handing it to its key run without generic dispatch, which is most of a batch's cost once
+/// SQLite has found the rows.
 @usableFromInline
 struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
-    /// Steps `statement` to the end: each row's key (read from column `keyIndex`) and decoded row.
-    @usableFromInline let readRows: @Sendable (_ statement: SQLiteStatement, _ keyIndex: Int32, _ capacity: Int)
-        throws -> [(key: Key, row: Row)]
-    /// The answers of a single-row loader, one per key of the batch: `failures` holds the keys that failed before
-    /// the query; `table` and `column` name the loader in errors.
+    /// Steps `statement` to the end: each row decoded, with the index in the batch of the key it matched.
+    ///
+    /// Column `positionIndex` holds the position of that key in the bound JSON array, and `sent[position]` is the
+    /// key's index in the batch.
+    @usableFromInline let readRows: @Sendable (_ statement: SQLiteStatement, _ positionIndex: Int32, _ sent: [Int])
+        throws -> [(index: Int, row: Row)]
+    /// The answers of a single-row loader, one per key of the batch: `failures` holds, by batch index, the keys that
+    /// failed before the query; `table` and `column` name the loader in errors.
     @usableFromInline let answerRows: @Sendable (
-        _ keys: [Key], _ rows: [(key: Key, row: Row)], _ failures: [Key: any Error], _ table: String, _ column: String
+        _ keys: [SQLiteKeyIdentity<Key>], _ rows: [(index: Int, row: Row)], _ failures: [Int: any Error],
+        _ table: String, _ column: String
     ) -> [Result<Row?, any Error>]
-    /// The answers of a group loader, one per key of the batch.
+    /// The answers of a group loader, one per key of the batch, each key's rows in the order of the query.
     @usableFromInline let answerGroups: @Sendable (
-        _ keys: [Key], _ rows: [(key: Key, row: Row)], _ failures: [Key: any Error]
+        _ keys: [SQLiteKeyIdentity<Key>], _ rows: [(index: Int, row: Row)], _ failures: [Int: any Error]
     ) -> [Result<[Row], any Error>]
 
     @inlinable
     init() {
-        readRows = { statement, keyIndex, capacity in
-            var rows: [(key: Key, row: Row)] = []
-            rows.reserveCapacity(capacity)
+        readRows = { statement, positionIndex, sent in
+            var rows: [(index: Int, row: Row)] = []
+            rows.reserveCapacity(sent.count)
             while try statement.step() {
-                let value = statement.value(at: keyIndex)
-                guard let key = Key(sqliteKeyValue: value) else { throw statement.unreadableKey(value, as: Key.self) }
-                rows.append((key, try Row(from: RowDecoder(statement: statement))))
+                let value = statement.value(at: positionIndex)
+                guard case .integer(let position) = value, position >= 0, position < sent.count else {
+                    throw statement.unreadableKeyPosition(value)
+                }
+                rows.append((sent[Int(position)], try Row(from: RowDecoder(statement: statement))))
             }
             return rows
         }
         answerRows = { keys, rows, failures, table, column in
-            var byKey: [Key: Row] = Dictionary(minimumCapacity: rows.count)
-            var duplicates: [Key: Int] = [:]
-            for (key, row) in rows where byKey.updateValue(row, forKey: key) != nil {
-                duplicates[key, default: 1] += 1
+            var found = [Row?](repeating: nil, count: keys.count)
+            var counts = [Int](repeating: 0, count: keys.count)
+            var hasDuplicates = false
+            for (index, row) in rows {
+                found[index] = row
+                counts[index] += 1
+                if counts[index] > 1 { hasDuplicates = true }
             }
-            return keys.map { key in
-                if !failures.isEmpty, let failure = failures[key] { return .failure(failure) }
-                if !duplicates.isEmpty, let count = duplicates[key] {
+            return keys.indices.map { index in
+                if !failures.isEmpty, let failure = failures[index] { return .failure(failure) }
+                if hasDuplicates, counts[index] > 1 {
                     return .failure(
-                        TableLoaderError.duplicateKey(table: table, column: column, key: key, rowCount: count))
+                        TableLoaderError.duplicateKey(
+                            table: table, column: column, key: keys[index].key, rowCount: counts[index]))
                 }
-                return .success(byKey[key])
+                return .success(found[index])
             }
         }
         answerGroups = { keys, rows, failures in
-            // Rows come ordered by key when the loader has an `orderBy`, so each key's rows are one run.
-            var byKey: [Key: [Row]] = Dictionary(minimumCapacity: keys.count)
-            // A key's run is stored as it is, not copied; only a key met in two runs (no `orderBy`) appends.
-            func store(_ key: Key, _ rows: [Row]) {
-                if let index = byKey.index(forKey: key) {
-                    byKey.values[index].append(contentsOf: rows)
-                } else {
-                    byKey[key] = rows
-                }
-            }
-            var runKey: Key?
-            var runRows: [Row] = []
-            for (key, row) in rows {
-                if key != runKey {
-                    if let runKey { store(runKey, runRows) }
-                    runKey = key
-                    runRows = []
-                }
-                runRows.append(row)
-            }
-            if let runKey { store(runKey, runRows) }
-            return keys.map { key in
-                if !failures.isEmpty, let failure = failures[key] { return .failure(failure) }
-                return .success(byKey[key] ?? [])
+            // Each row goes straight to its key's index: no hashing, and no order needed between keys.
+            var groups = [[Row]](repeating: [], count: keys.count)
+            for (index, row) in rows { groups[index].append(row) }
+            return keys.indices.map { index in
+                if !failures.isEmpty, let failure = failures[index] { return .failure(failure) }
+                return .success(groups[index])
             }
         }
     }

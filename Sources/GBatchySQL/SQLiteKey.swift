@@ -1,11 +1,13 @@
 import Foundation
 
-/// A value that can key a table loader: it is sent to SQLite inside a JSON array, and read back from the key column.
+/// A value that can key a table loader: it is sent to SQLite inside a JSON array, and compared by SQLite.
 ///
-/// A table loader binds the distinct keys of a batch as one JSON array and selects
-/// `WHERE "key" IN (SELECT value FROM json_each(?))`, so the statement is the same for any number of keys. Each key
-/// writes itself as one element of that array (``sqliteJSONElement()``), and each row's key column is turned back
-/// into a key (``init(sqliteKeyValue:)``) to hand the row to the callers of that key.
+/// A table loader binds the distinct keys of a batch as one JSON array and joins it with the table,
+/// `FROM temp.json_each(?) AS "k" JOIN "users" AS "t" ON "t"."handle" = "k"."value"`, so the statement is the same
+/// for any number of keys. Each key writes itself as one element of that array (``sqliteJSONElement()``); each row
+/// comes back with the position of the key it matched, so a key gets exactly the rows the database's own comparison
+/// (the column's collation and affinity) matches for it. Within a batch and in the context's cache, keys are told
+/// apart as SQLite sees them (``isSameSQLiteKey(_:_:)``): byte-wise for text, never by Swift's canonical equivalence.
 ///
 /// The library provides `Int`, `Int64`, `String`, `UUID` (uppercase `uuidString` text, the database's convention)
 /// and `Optional` of any of them, where `nil` never matches a row: loading `nil` answers `nil` (or `[]`) without any
@@ -31,14 +33,97 @@ public protocol SQLiteKey: Hashable, Sendable, SQLiteBindable {
     ///   cannot carry exactly (text containing a NUL character).
     func sqliteJSONElement() throws -> String?
 
-    /// Reads a key back from the value of the key column, or fails when the value cannot be this key type.
+    /// Reads a key from a column value, or fails when the value cannot be this key type.
     ///
     /// ```swift
     /// let id = Int(sqliteKeyValue: .integer(7))  // 7
     /// ```
     ///
-    /// - Parameter sqliteKeyValue: The key column's value in a row.
+    /// - Parameter sqliteKeyValue: A key column's value.
     init?(sqliteKeyValue: SQLiteValue)
+
+    /// Whether two keys are the same key once bound: the identity a table loader deduplicates and caches by.
+    ///
+    /// The default is `==`. `String` compares its UTF-8 bytes, as SQLite does, where Swift's `==` equates canonically
+    /// equivalent strings ("é" as one scalar and as "e" + U+0301) that SQLite tells apart.
+    ///
+    /// ```swift
+    /// String.isSameSQLiteKey("\u{E9}", "e\u{301}")  // false, though "\u{E9}" == "e\u{301}"
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - lhs: A key.
+    ///   - rhs: Another key.
+    /// - Returns: Whether SQLite receives the same value for both.
+    static func isSameSQLiteKey(_ lhs: Self, _ rhs: Self) -> Bool
+
+    /// Hashes what ``isSameSQLiteKey(_:_:)`` compares: keys that are the same key hash the same.
+    ///
+    /// ```swift
+    /// var hasher = Hasher()
+    /// "alice".hashSQLiteKey(into: &hasher)
+    /// ```
+    ///
+    /// - Parameter hasher: The hasher.
+    func hashSQLiteKey(into hasher: inout Hasher)
+}
+
+extension SQLiteKey {
+    /// `==`, the identity of keys whose equality is SQLite's.
+    ///
+    /// ```swift
+    /// Int.isSameSQLiteKey(7, 7)  // true
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - lhs: A key.
+    ///   - rhs: Another key.
+    /// - Returns: `lhs == rhs`.
+    public static func isSameSQLiteKey(_ lhs: Self, _ rhs: Self) -> Bool { lhs == rhs }
+
+    /// `hash(into:)`, matching the default ``isSameSQLiteKey(_:_:)``.
+    ///
+    /// ```swift
+    /// var hasher = Hasher()
+    /// 7.hashSQLiteKey(into: &hasher)
+    /// ```
+    ///
+    /// - Parameter hasher: The hasher.
+    public func hashSQLiteKey(into hasher: inout Hasher) { hash(into: &hasher) }
+}
+
+/// A table loader's key as SQLite tells keys apart (``SQLiteKey/isSameSQLiteKey(_:_:)``): the key of the core
+/// ``Loader`` under a ``TableLoader`` or ``GroupLoader``, so that its deduplication and cache never merge two keys
+/// SQLite sees as different (canonically equivalent strings).
+///
+/// ```swift
+/// let composed = SQLiteKeyIdentity("\u{E9}"), decomposed = SQLiteKeyIdentity("e\u{301}")
+/// composed == decomposed  // false
+/// ```
+///
+/// `SQLiteKeyIdentity` is a `Sendable` value.
+public struct SQLiteKeyIdentity<Key: SQLiteKey>: Hashable, Sendable, CustomStringConvertible {
+    /// The key.
+    public let key: Key
+
+    /// Wraps `key`.
+    ///
+    /// - Parameter key: The key.
+    @inlinable
+    public init(_ key: Key) {
+        self.key = key
+    }
+
+    /// Whether both keys are the same key once bound.
+    @inlinable
+    public static func == (lhs: Self, rhs: Self) -> Bool { Key.isSameSQLiteKey(lhs.key, rhs.key) }
+
+    /// Hashes the key as ``SQLiteKey/hashSQLiteKey(into:)`` does.
+    @inlinable
+    public func hash(into hasher: inout Hasher) { key.hashSQLiteKey(into: &hasher) }
+
+    /// The key, as `String(reflecting:)` shows it.
+    public var description: String { String(reflecting: key) }
 }
 
 extension Int: SQLiteKey {
@@ -124,6 +209,40 @@ extension String: SQLiteKey {
         return json
     }
 
+    /// Compares the UTF-8 bytes, as SQLite's `BINARY` comparison of bound text does (Swift's `==` would equate
+    /// canonically equivalent strings).
+    ///
+    /// ```swift
+    /// String.isSameSQLiteKey("\u{E9}", "e\u{301}")  // false
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - lhs: A key.
+    ///   - rhs: Another key.
+    /// - Returns: Whether both have the same UTF-8 bytes.
+    @inlinable
+    public static func isSameSQLiteKey(_ lhs: String, _ rhs: String) -> Bool {
+        var (lhs, rhs) = (lhs, rhs)
+        return lhs.withUTF8 { left in rhs.withUTF8 { right in left.elementsEqual(right) } }
+    }
+
+    /// Hashes the UTF-8 bytes.
+    ///
+    /// ```swift
+    /// var hasher = Hasher()
+    /// "alice".hashSQLiteKey(into: &hasher)
+    /// ```
+    ///
+    /// - Parameter hasher: The hasher.
+    @inlinable
+    public func hashSQLiteKey(into hasher: inout Hasher) {
+        var text = self
+        text.withUTF8 { bytes in
+            hasher.combine(bytes.count)
+            hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        }
+    }
+
     /// Reads `TEXT`, or an integer or real number as its decimal text.
     ///
     /// ```swift
@@ -188,6 +307,43 @@ extension Optional: SQLiteKey where Wrapped: SQLiteKey {
     public func sqliteJSONElement() throws -> String? {
         guard let wrapped = self else { return nil }
         return try wrapped.sqliteJSONElement()
+    }
+
+    /// `nil` is the same as `nil`; wrapped keys compare as the wrapped type does.
+    ///
+    /// ```swift
+    /// String?.isSameSQLiteKey("\u{E9}", "e\u{301}")  // false
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - lhs: A key.
+    ///   - rhs: Another key.
+    /// - Returns: Whether both are `nil`, or both wrap the same key.
+    @inlinable
+    public static func isSameSQLiteKey(_ lhs: Wrapped?, _ rhs: Wrapped?) -> Bool {
+        switch (lhs, rhs) {
+        case (nil, nil): true
+        case (let lhs?, let rhs?): Wrapped.isSameSQLiteKey(lhs, rhs)
+        default: false
+        }
+    }
+
+    /// Hashes whether the key is `nil`, and the wrapped key as the wrapped type does.
+    ///
+    /// ```swift
+    /// var hasher = Hasher()
+    /// (nil as String?).hashSQLiteKey(into: &hasher)
+    /// ```
+    ///
+    /// - Parameter hasher: The hasher.
+    @inlinable
+    public func hashSQLiteKey(into hasher: inout Hasher) {
+        guard let wrapped = self else {
+            hasher.combine(false)
+            return
+        }
+        hasher.combine(true)
+        wrapped.hashSQLiteKey(into: &hasher)
     }
 
     /// Reads the wrapped key from the value; a value the wrapped type cannot read (including `NULL`) fails.

@@ -196,10 +196,10 @@ extension UUID: SQLiteColumnReadable {
 }
 
 extension SQLiteStatement {
-    /// The error for a key column value that does not convert to the loader's key type. The table loader adds the
-    /// table and the column.
+    /// The error for a row whose key position (the `json_each` index of the key it matched) is not a position of the
+    /// batch. The table loader adds the table and the column.
     @usableFromInline
-    func unreadableKey(_ value: SQLiteValue, as keyType: Any.Type) -> TableLoaderError {
-        TableLoaderError.unreadableKey(value, keyType: keyType, table: table ?? "", column: "")
+    func unreadableKeyPosition(_ value: SQLiteValue) -> TableLoaderError {
+        TableLoaderError.unreadableKey(value, table: table ?? "", column: "")
     }
 }

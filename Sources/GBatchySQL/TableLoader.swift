@@ -4,9 +4,12 @@ import GBatchy
 ///
 /// Create it once per database and table with ``SQLiteDatabase/loader(_:table:key:caching:maxBatchSize:)`` and share
 /// it across requests. Inside a ``BatchContext``, every `load` issued in the same tick becomes one query,
-/// `SELECT <columns> FROM "table" WHERE "key" IN (SELECT value FROM json_each(?))`, binding the distinct keys as one
-/// JSON array; each caller gets its own row, or `nil` when there is none. Only the columns `Row` decodes are
-/// selected. The table and columns are checked against the schema at first use (``SchemaError``). All loader queries
+/// `SELECT "t"."col", …, "k"."key" FROM main.json_each(?) AS "k" JOIN "table" AS "t" ON "t"."key" = "k"."value"`,
+/// binding the distinct keys as one JSON array; each caller gets its own row, or `nil` when there is none. Each row
+/// comes back with the position of the key it matched, so a key gets exactly the rows SQLite's comparison of the key
+/// column (its collation, byte-wise text) matches: two keys `NOCASE` equates both get the row, and canonically
+/// equivalent but different strings stay different keys (``SQLiteKey/isSameSQLiteKey(_:_:)``), in the batch and in
+/// the cache. Only the columns `Row` decodes are selected. The table and columns are checked against the schema at first use (``SchemaError``). All loader queries
 /// of one database in one tick run in one read transaction, so they see the same snapshot. Loaded rows are cached
 /// in the context (the core ``Loader``'s cache); a ``SQLiteDatabase/write(_:)`` made inside the context clears the
 /// cache of the tables it wrote.
@@ -25,8 +28,9 @@ import GBatchy
 /// A key that matches two rows fails with ``TableLoaderError/Code/duplicateKey``: use a ``GroupLoader`` for keys
 /// that are not unique. `TableLoader` is `Sendable`.
 public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable, TableCacheInvalidating {
-    /// The core loader underneath, named `table.key`: use it with ``BatchStatistics`` or other GBatchy helpers.
-    public let loader: Loader<Key, Row?>
+    /// The core loader underneath, named `table.key`: use it with ``BatchStatistics`` or other GBatchy helpers. Its
+    /// keys are ``SQLiteKeyIdentity`` values, which tell keys apart as SQLite does.
+    public let loader: Loader<SQLiteKeyIdentity<Key>, Row?>
     /// The table the loader reads.
     public let table: String
     /// The key column.
@@ -68,7 +72,7 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Throws: ``SchemaError``, ``SQLiteError``, ``RowDecodingError``, ``TableLoaderError`` for a duplicate or
     ///   unsupported key, or `CancellationError`.
     public func load(_ key: Key) async throws -> Row? {
-        try await loader.load(key)
+        try await loader.load(SQLiteKeyIdentity(key))
     }
 
     /// Loads the row of `key`, and throws when the table has none.
@@ -82,7 +86,7 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Throws: ``TableLoaderError`` with ``TableLoaderError/Code/notFound``, naming the table, the key column and
     ///   the key, or what ``load(_:)`` throws.
     public func loadRequired(_ key: Key) async throws -> Row {
-        guard let row = try await loader.load(key) else {
+        guard let row = try await loader.load(SQLiteKeyIdentity(key)) else {
             throw TableLoaderError.notFound(table: table, column: keyColumn, key: key)
         }
         return row
@@ -98,7 +102,7 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Parameter key: The key.
     /// - Returns: A future of the row, or of `nil`.
     public func future(_ key: Key) -> BatchFuture<Row?> {
-        loader.future(key)
+        loader.future(SQLiteKeyIdentity(key))
     }
 
     /// Loads many keys in one tick and keeps each key's own result.
@@ -110,7 +114,7 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Parameter keys: The keys, duplicates allowed.
     /// - Returns: One result per key, in the order of `keys`.
     public func loadMany(_ keys: some Sequence<Key>) async -> [Result<Row?, any Error>] {
-        await loader.loadMany(keys)
+        await loader.loadMany(keys.lazy.map(SQLiteKeyIdentity.init))
     }
 
     /// Loads many keys in one tick and returns their rows (`nil` for missing ones).
@@ -123,7 +127,7 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Returns: One row or `nil` per key, in the order of `keys`.
     /// - Throws: The error of the first failed key.
     public func loadAll(_ keys: some Sequence<Key>) async throws -> [Row?] {
-        try await loader.loadAll(keys)
+        try await loader.loadAll(keys.lazy.map(SQLiteKeyIdentity.init))
     }
 
     /// Puts `row` in the current context's cache for `key`, unless the key is cached already.
@@ -136,7 +140,7 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     ///   - key: The key.
     ///   - row: The row, or `nil` to record that there is none.
     public func prime(_ key: Key, _ row: Row?) {
-        loader.prime(key, row)
+        loader.prime(SQLiteKeyIdentity(key), row)
     }
 
     /// Removes `key` from the current context's cache.
@@ -147,7 +151,7 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     ///
     /// - Parameter key: The key.
     public func clear(_ key: Key) {
-        loader.clear(key)
+        loader.clear(SQLiteKeyIdentity(key))
     }
 
     /// Empties this loader's cache in the current context.

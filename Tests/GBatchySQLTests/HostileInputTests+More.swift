@@ -68,9 +68,9 @@ struct HostileInputMoreTests {
             try await withBatchContext { () async throws in
                 _ = try await (byHandle.load("alice"), groupByHandle.load("alice"))
             }
-            let single = #"SELECT "users"."id", "users"."uuid", "users"."handle" FROM "users" WHERE "users"."handle" IN "#
-                + #"(SELECT value FROM json_each(?))"#
-            let grouped = single + #" ORDER BY "users"."handle", "users"."id""#
+            let single = #"SELECT "t"."id", "t"."uuid", "t"."handle", "k"."key" FROM main.json_each(?) AS "k" "#
+                + #"JOIN "users" AS "t" ON "t"."handle" = "k"."value""#
+            let grouped = single + #" ORDER BY "k"."key", "t"."id""#
             let hostile = [
                 "'); DROP TABLE users; --", "' OR '1'='1", "\"; DELETE FROM posts; --", "%", "_", "%%", "\\",
                 "]", "[\"alice\"]", "\", \"alice", "alice' --", "zoë", "😀", String(repeating: "'; --", count: 200_000),
