@@ -21,8 +21,8 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// The columns `Row` decodes, or `nil` to select every column of the table.
     private let columns: [DecodedColumn]?
     private let statement = Locked<Statement?>(nil)
-    /// The schema `json_each` is called through: `main`, or `temp` once `main` is found to hold an object named
-    /// `json_each`, which would shadow the function.
+    /// The schema `json_each` is called through: `main`, or `temp` while `main` holds an object named `json_each`,
+    /// which would shadow the function. Checked again after a query fails to prepare.
     private let keysSchema = Locked("main")
     let reader: RowReader<Key, Row>
 
@@ -113,8 +113,8 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     private func rebuiltStatement(after error: SQLiteError, failed: Statement) async throws -> Statement {
         statement.withLock { $0 = nil }
         // A statement that fails to prepare fails with SQLITE_ERROR; the check's own failure leaves `error` to tell.
-        if error.resultCode == .error, (try? await mainShadowsJSONEach()) == true {
-            keysSchema.withLock { $0 = "temp" }
+        if error.resultCode == .error, let shadowed = try? await mainShadowsJSONEach() {
+            keysSchema.withLock { $0 = shadowed ? "temp" : "main" }
         }
         let rebuilt = try await buildFromSchema()
         guard rebuilt.sql != failed.sql else { throw error }
