@@ -23,20 +23,20 @@ import GBatchy
 /// `GroupLoader` is `Sendable`.
 public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable, TableCacheInvalidating {
     /// The core loader underneath, named `table.key[]`: use it with ``BatchStatistics`` or other GBatchy helpers.
-    /// Its keys are ``SQLiteKeyIdentity`` values, which tell keys apart as SQLite does.
-    public let loader: Loader<SQLiteKeyIdentity<Key>, [Row]>
+    /// Its keys are the keys' ``SQLiteKey/sqliteIdentity``, which tells keys apart as SQLite does.
+    public let loader: Loader<Key.SQLiteIdentity, [Row]>
     /// The table the loader reads.
     public let table: String
     /// The column the key is compared with.
     public let keyColumn: String
-    private let source: TableSource<Key, Row>
+    private let source: TableSource<Key.SQLiteIdentity, Row>
 
     @usableFromInline
     init(
         database: SQLiteDatabase, table: String, key: String, orderBy: String?, descending: Bool, caching: Bool,
-        maxBatchSize: Int?, reader: RowReader<Key, Row>
+        maxBatchSize: Int?, reader: RowReader<Key.SQLiteIdentity, Row>
     ) {
-        let source = TableSource<Key, Row>(
+        let source = TableSource<Key.SQLiteIdentity, Row>(
             database: database, table: table, keyColumn: key, orderBy: orderBy, descending: descending,
             reader: reader)
         let answerGroups = reader.answerGroups
@@ -63,8 +63,9 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Returns: The rows, in `orderBy` order.
     /// - Throws: ``SchemaError``, ``SQLiteError``, ``RowDecodingError``, ``TableLoaderError`` for an unsupported key,
     ///   or `CancellationError`.
+    @inlinable
     public func load(_ key: Key) async throws -> [Row] {
-        try await loader.load(SQLiteKeyIdentity(key))
+        try await loader.load(key.sqliteIdentity)
     }
 
     /// Queues `key` now and returns its pending rows, without creating a task.
@@ -76,8 +77,9 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     ///
     /// - Parameter key: The key.
     /// - Returns: A future of the rows.
+    @inlinable
     public func future(_ key: Key) -> BatchFuture<[Row]> {
-        loader.future(SQLiteKeyIdentity(key))
+        loader.future(key.sqliteIdentity)
     }
 
     /// Loads many keys in one tick and keeps each key's own result.
@@ -88,8 +90,9 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     ///
     /// - Parameter keys: The keys, duplicates allowed.
     /// - Returns: One result per key, in the order of `keys`.
+    @inlinable
     public func loadMany(_ keys: some Sequence<Key>) async -> [Result<[Row], any Error>] {
-        await loader.loadMany(keys.lazy.map(SQLiteKeyIdentity.init))
+        await loader.loadMany(keys.map { $0.sqliteIdentity })
     }
 
     /// Loads many keys in one tick and returns their rows.
@@ -101,8 +104,9 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Parameter keys: The keys.
     /// - Returns: One array of rows per key, in the order of `keys`.
     /// - Throws: The error of the first failed key.
+    @inlinable
     public func loadAll(_ keys: some Sequence<Key>) async throws -> [[Row]] {
-        try await loader.loadAll(keys.lazy.map(SQLiteKeyIdentity.init))
+        try await loader.loadAll(keys.map { $0.sqliteIdentity })
     }
 
     /// Puts `rows` in the current context's cache for `key`, unless the key is cached already.
@@ -114,8 +118,9 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Parameters:
     ///   - key: The key.
     ///   - rows: The key's rows.
+    @inlinable
     public func prime(_ key: Key, _ rows: [Row]) {
-        loader.prime(SQLiteKeyIdentity(key), rows)
+        loader.prime(key.sqliteIdentity, rows)
     }
 
     /// Removes `key` from the current context's cache.
@@ -125,8 +130,9 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// ```
     ///
     /// - Parameter key: The key.
+    @inlinable
     public func clear(_ key: Key) {
-        loader.clear(SQLiteKeyIdentity(key))
+        loader.clear(key.sqliteIdentity)
     }
 
     /// Empties this loader's cache in the current context.

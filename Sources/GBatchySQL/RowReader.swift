@@ -15,12 +15,12 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// The answers of a single-row loader, one per key of the batch: `failures` holds, by batch index, the keys that
     /// failed before the query; `table` and `column` name the loader in errors.
     @usableFromInline let answerRows: @Sendable (
-        _ keys: [SQLiteKeyIdentity<Key>], _ rows: [(index: Int, row: Row)], _ failures: [Int: any Error],
+        _ keys: [Key], _ rows: [(index: Int, row: Row)], _ failures: [Int: any Error],
         _ table: String, _ column: String
     ) -> [Result<Row?, any Error>]
     /// The answers of a group loader, one per key of the batch, each key's rows in the order of the query.
     @usableFromInline let answerGroups: @Sendable (
-        _ keys: [SQLiteKeyIdentity<Key>], _ rows: [(index: Int, row: Row)], _ failures: [Int: any Error]
+        _ keys: [Key], _ rows: [(index: Int, row: Row)], _ failures: [Int: any Error]
     ) -> [Result<[Row], any Error>]
 
     @inlinable
@@ -51,7 +51,7 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                 if hasDuplicates, counts[index] > 1 {
                     return .failure(
                         TableLoaderError.duplicateKey(
-                            table: table, column: column, key: keys[index].key, rowCount: counts[index]))
+                            table: table, column: column, key: keys[index], rowCount: counts[index]))
                 }
                 return .success(found[index])
             }

@@ -7,7 +7,7 @@ import Foundation
 /// for any number of keys. Each key writes itself as one element of that array (``sqliteJSONElement()``); each row
 /// comes back with the position of the key it matched, so a key gets exactly the rows the database's own comparison
 /// (the column's collation and affinity) matches for it. Within a batch and in the context's cache, keys are told
-/// apart as SQLite sees them (``isSameSQLiteKey(_:_:)``): byte-wise for text, never by Swift's canonical equivalence.
+/// apart as SQLite sees them (``sqliteIdentity``): byte-wise for text, never by Swift's canonical equivalence.
 ///
 /// The library provides `Int`, `Int64`, `String`, `UUID` (uppercase `uuidString` text, the database's convention)
 /// and `Optional` of any of them, where `nil` never matches a row: loading `nil` answers `nil` (or `[]`) without any
@@ -42,88 +42,91 @@ public protocol SQLiteKey: Hashable, Sendable, SQLiteBindable {
     /// - Parameter sqliteKeyValue: A key column's value.
     init?(sqliteKeyValue: SQLiteValue)
 
-    /// Whether two keys are the same key once bound: the identity a table loader deduplicates and caches by.
-    ///
-    /// The default is `==`. `String` compares its UTF-8 bytes, as SQLite does, where Swift's `==` equates canonically
-    /// equivalent strings ("é" as one scalar and as "e" + U+0301) that SQLite tells apart.
-    ///
-    /// ```swift
-    /// String.isSameSQLiteKey("\u{E9}", "e\u{301}")  // false, though "\u{E9}" == "e\u{301}"
-    /// ```
-    ///
-    /// - Parameters:
-    ///   - lhs: A key.
-    ///   - rhs: Another key.
-    /// - Returns: Whether SQLite receives the same value for both.
-    static func isSameSQLiteKey(_ lhs: Self, _ rhs: Self) -> Bool
+    /// The key as table loaders tell keys apart, in a batch and in the context's cache: `Self` (the default) for keys
+    /// whose `==` is SQLite's, ``SQLiteTextKey`` for `String`, whose `==` equates canonically equivalent strings that
+    /// SQLite tells apart.
+    associatedtype SQLiteIdentity: SQLiteKey = Self
 
-    /// Hashes what ``isSameSQLiteKey(_:_:)`` compares: keys that are the same key hash the same.
+    /// The key as table loaders tell keys apart.
     ///
     /// ```swift
-    /// var hasher = Hasher()
-    /// "alice".hashSQLiteKey(into: &hasher)
+    /// "\u{E9}".sqliteIdentity == "e\u{301}".sqliteIdentity  // false, though "\u{E9}" == "e\u{301}"
     /// ```
-    ///
-    /// - Parameter hasher: The hasher.
-    func hashSQLiteKey(into hasher: inout Hasher)
+    var sqliteIdentity: SQLiteIdentity { get }
 }
 
-extension SQLiteKey {
-    /// `==`, the identity of keys whose equality is SQLite's.
+extension SQLiteKey where SQLiteIdentity == Self {
+    /// The key itself.
     ///
     /// ```swift
-    /// Int.isSameSQLiteKey(7, 7)  // true
+    /// 7.sqliteIdentity  // 7
     /// ```
-    ///
-    /// - Parameters:
-    ///   - lhs: A key.
-    ///   - rhs: Another key.
-    /// - Returns: `lhs == rhs`.
-    public static func isSameSQLiteKey(_ lhs: Self, _ rhs: Self) -> Bool { lhs == rhs }
-
-    /// `hash(into:)`, matching the default ``isSameSQLiteKey(_:_:)``.
-    ///
-    /// ```swift
-    /// var hasher = Hasher()
-    /// 7.hashSQLiteKey(into: &hasher)
-    /// ```
-    ///
-    /// - Parameter hasher: The hasher.
-    public func hashSQLiteKey(into hasher: inout Hasher) { hash(into: &hasher) }
+    @inlinable
+    public var sqliteIdentity: Self { self }
 }
 
-/// A table loader's key as SQLite tells keys apart (``SQLiteKey/isSameSQLiteKey(_:_:)``): the key of the core
-/// ``Loader`` under a ``TableLoader`` or ``GroupLoader``, so that its deduplication and cache never merge two keys
-/// SQLite sees as different (canonically equivalent strings).
+/// A `String` key as SQLite compares bound text: by its UTF-8 bytes.
+///
+/// Swift's `==` on `String` equates canonically equivalent strings ("é" as one scalar and as "e" + U+0301); SQLite
+/// stores and compares their different bytes. A table loader of `String` keys deduplicates and caches them as
+/// `SQLiteTextKey` values, so that each string gets the rows SQLite matches for it.
 ///
 /// ```swift
-/// let composed = SQLiteKeyIdentity("\u{E9}"), decomposed = SQLiteKeyIdentity("e\u{301}")
-/// composed == decomposed  // false
+/// SQLiteTextKey("\u{E9}") == SQLiteTextKey("e\u{301}")  // false
 /// ```
 ///
-/// `SQLiteKeyIdentity` is a `Sendable` value.
-public struct SQLiteKeyIdentity<Key: SQLiteKey>: Hashable, Sendable, CustomStringConvertible {
-    /// The key.
-    public let key: Key
+/// `SQLiteTextKey` is a `Sendable` value.
+public struct SQLiteTextKey: SQLiteKey, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The string.
+    public let text: String
 
-    /// Wraps `key`.
+    /// Wraps `text`.
     ///
-    /// - Parameter key: The key.
+    /// - Parameter text: The string.
     @inlinable
-    public init(_ key: Key) {
-        self.key = key
+    public init(_ text: String) {
+        self.text = text
     }
 
-    /// Whether both keys are the same key once bound.
+    /// Whether both strings have the same UTF-8 bytes.
     @inlinable
-    public static func == (lhs: Self, rhs: Self) -> Bool { Key.isSameSQLiteKey(lhs.key, rhs.key) }
+    public static func == (lhs: SQLiteTextKey, rhs: SQLiteTextKey) -> Bool {
+        var (left, right) = (lhs.text, rhs.text)
+        return left.withUTF8 { left in right.withUTF8 { right in left.elementsEqual(right) } }
+    }
 
-    /// Hashes the key as ``SQLiteKey/hashSQLiteKey(into:)`` does.
+    /// Hashes the UTF-8 bytes.
     @inlinable
-    public func hash(into hasher: inout Hasher) { key.hashSQLiteKey(into: &hasher) }
+    public func hash(into hasher: inout Hasher) {
+        var text = text
+        text.withUTF8 { bytes in
+            hasher.combine(bytes.count)
+            hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        }
+    }
 
-    /// The key, as `String(reflecting:)` shows it.
-    public var description: String { String(reflecting: key) }
+    /// The string as ``SQLiteValue/text(_:)``.
+    public var sqliteValue: SQLiteValue { .text(text) }
+
+    /// The string's JSON element (see `String.sqliteJSONElement()`).
+    ///
+    /// - Returns: The quoted, escaped JSON string.
+    /// - Throws: ``TableLoaderError`` (``TableLoaderError/Code/unsupportedKey``) when the string contains a NUL.
+    public func sqliteJSONElement() throws -> String? { try text.sqliteJSONElement() }
+
+    /// Reads a string as `String(sqliteKeyValue:)` does.
+    ///
+    /// - Parameter sqliteKeyValue: A key column's value.
+    public init?(sqliteKeyValue: SQLiteValue) {
+        guard let text = String(sqliteKeyValue: sqliteKeyValue) else { return nil }
+        self.text = text
+    }
+
+    /// The string.
+    public var description: String { text }
+
+    /// The string, quoted and escaped as Swift shows it.
+    public var debugDescription: String { text.debugDescription }
 }
 
 extension Int: SQLiteKey {
@@ -209,39 +212,13 @@ extension String: SQLiteKey {
         return json
     }
 
-    /// Compares the UTF-8 bytes, as SQLite's `BINARY` comparison of bound text does (Swift's `==` would equate
-    /// canonically equivalent strings).
+    /// The string as SQLite compares it: by its UTF-8 bytes.
     ///
     /// ```swift
-    /// String.isSameSQLiteKey("\u{E9}", "e\u{301}")  // false
+    /// "\u{E9}".sqliteIdentity == "e\u{301}".sqliteIdentity  // false
     /// ```
-    ///
-    /// - Parameters:
-    ///   - lhs: A key.
-    ///   - rhs: Another key.
-    /// - Returns: Whether both have the same UTF-8 bytes.
     @inlinable
-    public static func isSameSQLiteKey(_ lhs: String, _ rhs: String) -> Bool {
-        var (lhs, rhs) = (lhs, rhs)
-        return lhs.withUTF8 { left in rhs.withUTF8 { right in left.elementsEqual(right) } }
-    }
-
-    /// Hashes the UTF-8 bytes.
-    ///
-    /// ```swift
-    /// var hasher = Hasher()
-    /// "alice".hashSQLiteKey(into: &hasher)
-    /// ```
-    ///
-    /// - Parameter hasher: The hasher.
-    @inlinable
-    public func hashSQLiteKey(into hasher: inout Hasher) {
-        var text = self
-        text.withUTF8 { bytes in
-            hasher.combine(bytes.count)
-            hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
-        }
-    }
+    public var sqliteIdentity: SQLiteTextKey { SQLiteTextKey(self) }
 
     /// Reads `TEXT`, or an integer or real number as its decimal text.
     ///
@@ -309,42 +286,14 @@ extension Optional: SQLiteKey where Wrapped: SQLiteKey {
         return try wrapped.sqliteJSONElement()
     }
 
-    /// `nil` is the same as `nil`; wrapped keys compare as the wrapped type does.
+    /// `nil`, or the wrapped key's identity.
     ///
     /// ```swift
-    /// String?.isSameSQLiteKey("\u{E9}", "e\u{301}")  // false
+    /// let handle: String? = "ann"
+    /// handle.sqliteIdentity  // Optional(SQLiteTextKey("ann"))
     /// ```
-    ///
-    /// - Parameters:
-    ///   - lhs: A key.
-    ///   - rhs: Another key.
-    /// - Returns: Whether both are `nil`, or both wrap the same key.
     @inlinable
-    public static func isSameSQLiteKey(_ lhs: Wrapped?, _ rhs: Wrapped?) -> Bool {
-        switch (lhs, rhs) {
-        case (nil, nil): true
-        case (let lhs?, let rhs?): Wrapped.isSameSQLiteKey(lhs, rhs)
-        default: false
-        }
-    }
-
-    /// Hashes whether the key is `nil`, and the wrapped key as the wrapped type does.
-    ///
-    /// ```swift
-    /// var hasher = Hasher()
-    /// (nil as String?).hashSQLiteKey(into: &hasher)
-    /// ```
-    ///
-    /// - Parameter hasher: The hasher.
-    @inlinable
-    public func hashSQLiteKey(into hasher: inout Hasher) {
-        guard let wrapped = self else {
-            hasher.combine(false)
-            return
-        }
-        hasher.combine(true)
-        wrapped.hashSQLiteKey(into: &hasher)
-    }
+    public var sqliteIdentity: Wrapped.SQLiteIdentity? { self.map(\.sqliteIdentity) }
 
     /// Reads the wrapped key from the value; a value the wrapped type cannot read (including `NULL`) fails.
     ///

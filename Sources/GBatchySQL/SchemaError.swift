@@ -150,6 +150,7 @@ public struct TableLoaderError: Error, Sendable, Hashable, CustomStringConvertib
     /// How many rows matched, for ``Code/duplicateKey``.
     public let rowCount: Int?
 
+    @usableFromInline
     static func notFound(table: String, column: String, key: some Sendable) -> TableLoaderError {
         TableLoaderError(code: .notFound, table: table, column: column, key: shown(key), rowCount: nil)
     }

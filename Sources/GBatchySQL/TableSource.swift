@@ -43,7 +43,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// index, the keys that failed before any query (NUL in text).
     ///
     /// `nil` keys never match and are not sent. No query runs when no key is left.
-    func fetch(_ keys: [SQLiteKeyIdentity<Key>]) async throws -> (
+    func fetch(_ keys: [Key]) async throws -> (
         rows: [(index: Int, row: Row)], failures: [Int: any Error]
     ) {
         var json = "["
@@ -54,7 +54,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         var failures: [Int: any Error] = [:]
         for (index, key) in keys.enumerated() {
             do {
-                guard let element = try key.key.sqliteJSONElement() else { continue }
+                guard let element = try key.sqliteJSONElement() else { continue }
                 if !sent.isEmpty { json += "," }
                 json += element
                 sent.append(index)
