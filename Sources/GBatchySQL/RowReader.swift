@@ -8,10 +8,12 @@
 struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// Steps `statement` to the end: each row decoded, with the index in the batch of the key it matched.
     ///
-    /// Column `positionIndex` holds the position of that key in the bound JSON array, and `sent[position]` is the
-    /// key's index in the batch.
-    @usableFromInline let readRows: @Sendable (_ statement: SQLiteStatement, _ positionIndex: Int32, _ sent: [Int])
-        throws -> [(index: Int, row: Row)]
+    /// With `keyIndexes` `nil`, column `column` holds the position of that key in the bound JSON array, and
+    /// `sent[position]` is the key's index in the batch. Otherwise column `column` is the key column, read back as a
+    /// key and looked up in `keyIndexes` (the ordered form of a group loader, used only where that is exact).
+    @usableFromInline let readRows: @Sendable (
+        _ statement: SQLiteStatement, _ column: Int32, _ sent: [Int], _ keyIndexes: [Key: Int]?
+    ) throws -> [(index: Int, row: Row)]
     /// The answers of a single-row loader, one per key of the batch: `failures` holds, by batch index, the keys that
     /// failed before the query; `table` and `column` name the loader in errors.
     @usableFromInline let answerRows: @Sendable (
@@ -25,15 +27,24 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
 
     @inlinable
     init() {
-        readRows = { statement, positionIndex, sent in
+        readRows = { statement, column, sent, keyIndexes in
             var rows: [(index: Int, row: Row)] = []
             rows.reserveCapacity(sent.count)
             while try statement.step() {
-                let value = statement.value(at: positionIndex)
-                guard case .integer(let position) = value, position >= 0, position < sent.count else {
-                    throw statement.unreadableKeyPosition(value)
+                let value = statement.value(at: column)
+                let index: Int
+                if let keyIndexes {
+                    guard let key = Key(sqliteKeyValue: value), let found = keyIndexes[key] else {
+                        throw statement.unreadableKey(value)
+                    }
+                    index = found
+                } else {
+                    guard case .integer(let position) = value, position >= 0, position < sent.count else {
+                        throw statement.unreadableKey(value)
+                    }
+                    index = sent[Int(position)]
                 }
-                rows.append((sent[Int(position)], try Row(from: RowDecoder(statement: statement))))
+                rows.append((index, try Row(from: RowDecoder(statement: statement))))
             }
             return rows
         }

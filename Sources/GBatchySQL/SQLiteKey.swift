@@ -3,7 +3,7 @@ import Foundation
 /// A value that can key a table loader: it is sent to SQLite inside a JSON array, and compared by SQLite.
 ///
 /// A table loader binds the distinct keys of a batch as one JSON array and joins it with the table,
-/// `FROM temp.json_each(?) AS "k" JOIN "users" AS "t" ON "t"."handle" = "k"."value"`, so the statement is the same
+/// `FROM main.json_each(?) AS "k" JOIN "users" AS "t" ON "t"."handle" = +"k"."value"`, so the statement is the same
 /// for any number of keys. Each key writes itself as one element of that array (``sqliteJSONElement()``); each row
 /// comes back with the position of the key it matched, so a key gets exactly the rows the database's own comparison
 /// (the column's collation and affinity) matches for it. Within a batch and in the context's cache, keys are told

@@ -196,10 +196,10 @@ extension UUID: SQLiteColumnReadable {
 }
 
 extension SQLiteStatement {
-    /// The error for a row whose key position (the `json_each` index of the key it matched) is not a position of the
-    /// batch. The table loader adds the table and the column.
+    /// The error for a row that matched no key of the batch: its key position (or key column value) is not one the
+    /// loader sent. The table loader adds the table and the column.
     @usableFromInline
-    func unreadableKeyPosition(_ value: SQLiteValue) -> TableLoaderError {
+    func unreadableKey(_ value: SQLiteValue) -> TableLoaderError {
         TableLoaderError.unreadableKey(value, table: table ?? "", column: "")
     }
 }

@@ -120,8 +120,8 @@ public struct TableLoaderError: Error, Sendable, Hashable, CustomStringConvertib
         public static let duplicateKey = Code(.duplicateKey)
         /// The key cannot be sent to SQLite exactly (text containing a NUL character); no query was made for it.
         public static let unsupportedKey = Code(.unsupportedKey)
-        /// A returned row came back without the position of a key of the batch (the statement did not answer as the
-        /// loader built it).
+        /// A returned row came back without the position or the value of a key of the batch (the statement did not
+        /// answer as the loader built it).
         public static let unreadableKey = Code(.unreadableKey)
 
         /// The code's name, such as `notFound`.
@@ -193,7 +193,7 @@ public struct TableLoaderError: Error, Sendable, Hashable, CustomStringConvertib
             return "key \(key) for \(where_) contains a NUL character, which SQLite's json_each cannot carry exactly;"
                 + " it was not sent"
         default:
-            return "a row of \(where_) came back with key position \(key), which is not a key of the batch"
+            return "a row of \(where_) came back with key position or value \(key), which is not a key of the batch"
         }
     }
 }

@@ -4,7 +4,7 @@ import GBatchy
 ///
 /// Create it once per database and table with ``SQLiteDatabase/loader(_:table:key:caching:maxBatchSize:)`` and share
 /// it across requests. Inside a ``BatchContext``, every `load` issued in the same tick becomes one query,
-/// `SELECT "t"."col", …, "k"."key" FROM main.json_each(?) AS "k" JOIN "table" AS "t" ON "t"."key" = "k"."value"`,
+/// `SELECT "t"."col", …, "k"."key" FROM main.json_each(?) AS "k" JOIN "table" AS "t" ON "t"."key" = +"k"."value"`,
 /// binding the distinct keys as one JSON array; each caller gets its own row, or `nil` when there is none. Each row
 /// comes back with the position of the key it matched, so a key gets exactly the rows SQLite's comparison of the key
 /// column (its collation, byte-wise text) matches: two keys `NOCASE` equates both get the row, and canonically

@@ -1,4 +1,5 @@
 import Foundation
+import GBatchyCSQLite
 import GBatchy
 
 /// The SQL side of one table loader: its identifiers, its statement (built once, after checking the schema), and
@@ -6,11 +7,31 @@ import GBatchy
 ///
 /// `Sendable`: its identifiers are constants and the built statement sits behind a lock.
 final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
-    /// The statement of this loader, built from the schema.
-    struct Statement: Sendable {
+    /// The statements of this loader, built from the schema.
+    struct Statement: Sendable, Equatable {
+        /// The join, which answers every batch.
         let sql: String
         /// The index of the result column that holds the position of the matched key in the bound JSON array.
         let positionIndex: Int32
+        /// For a group loader with an `orderBy`, where it is exact: the `IN` form, which the key column's index
+        /// answers in order without sorting.
+        let ordered: Ordered?
+    }
+
+    /// The `IN` form of a group loader with an `orderBy`: `WHERE "t"."key" IN (SELECT +value FROM json_each(?))
+    /// ORDER BY "t"."key", "t"."orderBy"`, each row matched back to its key by the key column's value.
+    ///
+    /// The join must sort its rows to order each key's run; this form needs no sort when an index starts with the
+    /// key column. Matching by value is exact only where a row's key column value equals exactly one bound key, and
+    /// reads back as that key: a `BINARY` key column, keys of the library's own types (``SQLiteKey/sqliteIdentity``
+    /// reads back byte for byte), integer keys, or text keys on a column of `TEXT` or `BLOB` affinity (no number
+    /// conversion). Any other batch uses the join.
+    struct Ordered: Sendable, Equatable {
+        let sql: String
+        /// The index of the key column in the result.
+        let keyIndex: Int32
+        /// Whether text keys are exact too (the key column has `TEXT` or `BLOB` affinity).
+        let acceptsText: Bool
     }
 
     let database: SQLiteDatabase
@@ -52,37 +73,74 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         var sent: [Int] = []
         sent.reserveCapacity(keys.count)
         var failures: [Int: any Error] = [:]
+        var keyKinds = KeyKinds()
         for (index, key) in keys.enumerated() {
             do {
                 guard let element = try key.sqliteJSONElement() else { continue }
                 if !sent.isEmpty { json += "," }
                 json += element
                 sent.append(index)
+                if orderBy != nil { keyKinds.add(element) }
             } catch let error as TableLoaderError {
                 failures[index] = error.located(table: table, column: keyColumn)
             }
         }
         guard !sent.isEmpty else { return ([], failures) }
         json += "]"
+        let batch = Batch(keys: keys, json: json, sent: sent, kinds: keyKinds)
         let statement = try await checkedStatement()
         do {
-            return (try await run(statement, json: json, sent: sent), failures)
+            return (try await run(statement, batch), failures)
         } catch let error as SQLiteError {
             // The schema may have changed since the check: check again, then retry once if the statement changed
             // (an optional column was dropped, an object named json_each appeared), or fail every key with the
             // ``SchemaError`` (a needed column was dropped).
             let rebuilt = try await rebuiltStatement(after: error, failed: statement)
-            return (try await run(rebuilt, json: json, sent: sent), failures)
+            return (try await run(rebuilt, batch), failures)
         }
     }
 
-    private func run(_ statement: Statement, json: String, sent: [Int]) async throws -> [(index: Int, row: Row)] {
-        let (table, column, readRows) = (table, keyColumn, reader.readRows)
+    /// The keys of one batch as sent.
+    private struct Batch {
+        let keys: [Key]
+        let json: String
+        let sent: [Int]
+        let kinds: KeyKinds
+    }
+
+    /// Whether every key sent is an integer, or every one text.
+    private struct KeyKinds {
+        var allIntegers = true
+        var allText = true
+
+        mutating func add(_ element: String) {
+            let first = element.utf8.first
+            if first != UInt8(ascii: "\"") { allText = false }
+            if allIntegers,
+                !element.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+            {
+                allIntegers = false
+            }
+        }
+    }
+
+    private func run(_ statement: Statement, _ batch: Batch) async throws -> [(index: Int, row: Row)] {
+        let (table, column, readRows, sent, json) = (table, keyColumn, reader.readRows, batch.sent, batch.json)
+        var sql = statement.sql
+        var resultColumn = statement.positionIndex
+        var keyIndexes: [Key: Int]?
+        if let ordered = statement.ordered, Key.self is any SQLiteExactKey.Type,
+            batch.kinds.allIntegers || (batch.kinds.allText && ordered.acceptsText)
+        {
+            sql = ordered.sql
+            resultColumn = ordered.keyIndex
+            keyIndexes = Dictionary(sent.map { (batch.keys[$0], $0) }, uniquingKeysWith: { first, _ in first })
+        }
         do {
-            return try await database.read { connection in
-                try connection.withCachedStatement(statement.sql) { prepared in
+            return try await database.read { [sql, resultColumn, keyIndexes] connection in
+                try connection.withCachedStatement(sql) { prepared in
                     try prepared.bind([.text(json)], keyCount: sent.count, table: table)
-                    return try readRows(prepared, statement.positionIndex, sent)
+                    return try readRows(prepared, resultColumn, sent, keyIndexes)
                 }
             }
         } catch let error as TableLoaderError {
@@ -101,10 +159,19 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
 
     private func buildFromSchema() async throws -> Statement {
         // SQLite reads names up to a NUL character: the check would find the table of the truncated name.
-        guard !table.contains("\0"), let existing = try await database.tableColumns(table) else {
-            throw SchemaError.unknownTable(table)
+        guard !table.contains("\0") else { throw SchemaError.unknownTable(table) }
+        let keysSchema = keysSchema.withLock { $0 }
+        guard orderBy != nil, !keyColumn.contains("\0") else {
+            guard let existing = try await database.tableColumns(table) else { throw SchemaError.unknownTable(table) }
+            return try build(existing: existing, keysSchema: keysSchema, keyColumnInfo: nil)
         }
-        return try build(existing: existing, keysSchema: keysSchema.withLock { $0 })
+        // A group loader with an `orderBy` also reads how its key column compares, for the `IN` form.
+        let (table, keyColumn) = (table, keyColumn)
+        let (existing, info) = try await database.read { connection in
+            (try connection.tableColumns(table), connection.keyColumnInfo(table: table, column: keyColumn))
+        }
+        guard let existing else { throw SchemaError.unknownTable(table) }
+        return try build(existing: existing, keysSchema: keysSchema, keyColumnInfo: info)
     }
 
     /// After a failed query: the statement rebuilt from the current schema when it differs from the one that
@@ -117,7 +184,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             keysSchema.withLock { $0 = shadowed ? "temp" : "main" }
         }
         let rebuilt = try await buildFromSchema()
-        guard rebuilt.sql != failed.sql else { throw error }
+        guard rebuilt != failed else { throw error }
         statement.withLock { $0 = rebuilt }
         return rebuilt
     }
@@ -133,12 +200,14 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// Builds the statement from the table's real columns, or throws ``SchemaError``.
     ///
     /// The keys are bound as one JSON array and joined with the table, the key column on the left of `=` so that
-    /// its collation and affinity decide what matches, as a `WHERE` on the column would:
-    /// `SELECT "t"."id", "t"."handle", "k"."key" FROM main.json_each(?) AS "k" JOIN "users" AS "t" ON "t"."handle" =
-    /// "k"."value"`. The last column is each row's key position, so a row goes to exactly the key SQLite matched it
-    /// with, and two keys the collation equates (`'Ann'` and `'ann'` under `NOCASE`) both get it. SQLite walks the
-    /// array and searches the key column's index for each element.
-    func build(existing: [String], keysSchema: String) throws -> Statement {
+    /// its collation decides what matches, and the key as `+"k"."value"`, which has no affinity, as a bound parameter
+    /// has not (`json_each`'s column would have `BLOB` affinity, and a `TEXT` column would then never equal the
+    /// integer 7): `SELECT "t"."id", "t"."handle", "k"."key" FROM main.json_each(?) AS "k" JOIN "users" AS "t"
+    /// ON "t"."handle" = +"k"."value"` matches what `WHERE "handle" = ?` matches. The last column is each row's key
+    /// position, so a row goes to exactly the key SQLite matched it with, and two keys the collation equates (`'Ann'`
+    /// and `'ann'` under `NOCASE`) both get it. SQLite walks the array and searches the key column's index for each
+    /// element. A group loader with an `orderBy` also gets the ordered `IN` form (``Ordered``) where it is exact.
+    func build(existing: [String], keysSchema: String, keyColumnInfo: KeyColumnInfo?) throws -> Statement {
         func real(_ name: String) -> String? {
             // No real column contains NUL; Foundation's comparison would match one to a name cut at the NUL.
             guard !name.contains("\0") else { return nil }
@@ -160,6 +229,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         func qualified(_ name: String) -> String { "\"t\".\(sqlIdentifier(name))" }
 
         var selected: [String] = []
+        var keyIndex: Int?
         if let columns {
             for column in columns {
                 guard let name = real(column.name) else {
@@ -167,26 +237,83 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                     throw SchemaError.unknownColumn(
                         column.name, role: "decoded by \(Row.self)", table: table, existingColumns: existing)
                 }
+                if name == key, keyIndex == nil { keyIndex = selected.count }
                 selected.append(
                     name == column.name ? qualified(name) : "\(qualified(name)) AS \(sqlIdentifier(column.name))")
             }
         } else {
             selected = existing.map(qualified)
+            keyIndex = existing.firstIndex(of: key)
         }
+        let rowColumns = selected
         // Last, so that the row's own columns keep their positions and names come first when decoding.
         let positionIndex = selected.count
         selected.append("\"k\".\"key\"")
         var sql = "SELECT \(selected.joined(separator: ", ")) FROM \(keysSchema).json_each(?) AS \"k\""
-            + " JOIN \(sqlIdentifier(table)) AS \"t\" ON \(qualified(key)) = \"k\".\"value\""
+            + " JOIN \(sqlIdentifier(table)) AS \"t\" ON \(qualified(key)) = +\"k\".\"value\""
+        var ordered: Ordered?
         if let order {
+            let direction = descending ? " DESC" : ""
             // By key position first, so that each key's rows are one run; within a key, by `orderBy`.
-            sql += " ORDER BY \"k\".\"key\", \(qualified(order))\(descending ? " DESC" : "")"
+            sql += " ORDER BY \"k\".\"key\", \(qualified(order))\(direction)"
+            if let keyColumnInfo, keyColumnInfo.isBinary {
+                var selected = rowColumns
+                if keyIndex == nil {
+                    keyIndex = selected.count
+                    selected.append(qualified(key))
+                }
+                ordered = Ordered(
+                    sql: "SELECT \(selected.joined(separator: ", ")) FROM \(sqlIdentifier(table)) AS \"t\" WHERE "
+                        + "\(qualified(key)) IN (SELECT +value FROM \(keysSchema).json_each(?)) "
+                        + "ORDER BY \(qualified(key)), \(qualified(order))\(direction)",
+                    keyIndex: Int32(keyIndex ?? 0), acceptsText: keyColumnInfo.keepsText)
+            }
         }
-        return Statement(sql: sql, positionIndex: Int32(positionIndex))
+        return Statement(sql: sql, positionIndex: Int32(positionIndex), ordered: ordered)
     }
 }
 
 /// `name` as an SQL identifier: in double quotes, with embedded double quotes doubled.
 func sqlIdentifier(_ name: String) -> String {
     "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}
+
+/// How a table's key column compares values: from its declared type and collation.
+struct KeyColumnInfo: Sendable, Equatable {
+    /// Whether the column's collation is `BINARY`.
+    let isBinary: Bool
+    /// Whether the column's affinity (from its declared type) is `TEXT` or `BLOB`, which convert no text key to
+    /// a number.
+    let keepsText: Bool
+}
+
+/// A key type whose ``SQLiteKey/init(sqliteKeyValue:)`` reads a key column value back as exactly the key that was
+/// bound, when the column compares as `BINARY` without converting text: the library's own key types.
+protocol SQLiteExactKey {}
+
+extension Int: SQLiteExactKey {}
+extension Int64: SQLiteExactKey {}
+extension UUID: SQLiteExactKey {}
+extension SQLiteTextKey: SQLiteExactKey {}
+extension Optional: SQLiteExactKey where Wrapped: SQLiteExactKey {}
+
+extension SQLiteConnection {
+    /// How `column` of `table` compares values, from its declared type and collation; `nil` when SQLite cannot say
+    /// (no such column, or a view's computed column).
+    func keyColumnInfo(table: String, column: String) -> KeyColumnInfo? {
+        var declaredType: UnsafePointer<CChar>?
+        var collation: UnsafePointer<CChar>?
+        guard
+            sqlite3_table_column_metadata(handle, nil, table, column, &declaredType, &collation, nil, nil, nil)
+                == SQLITE_OK
+        else { return nil }
+        let type = declaredType.map { String(cString: $0).uppercased() } ?? ""
+        // SQLite's affinity rules, in their order: INT, then CHAR/CLOB/TEXT, then BLOB or no type.
+        let keepsText =
+            !type.contains("INT")
+            && (type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT") || type.contains("BLOB")
+                || type.isEmpty)
+        let isBinary = collation.map { String(cString: $0).uppercased() == "BINARY" } ?? true
+        return .init(isBinary: isBinary, keepsText: keepsText)
+    }
 }

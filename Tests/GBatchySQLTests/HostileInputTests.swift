@@ -38,7 +38,7 @@ struct HostileInputTests {
             #expect(
                 queries[0].sql
                     == #"SELECT "t"."id", "t"."uuid", "t"."handle", "k"."key" FROM main.json_each(?) AS "k" "#
-                    + #"JOIN "users" AS "t" ON "t"."handle" = "k"."value""#)
+                    + #"JOIN "users" AS "t" ON "t"."handle" = +"k"."value""#)
             #expect(db.queryLog.entries.allSatisfy { $0.sql.hasPrefix("SELECT") || $0.sql == "BEGIN DEFERRED" || $0.sql == "COMMIT" })
             #expect(try await count("users", in: db) == 7)
         }
@@ -110,7 +110,7 @@ struct HostileInputTests {
             #expect(
                 loaderQueries(db).map(\.sql) == [
                     #"SELECT "t"."id", "t"."handle", "k"."key" FROM main.json_each(?) AS "k" JOIN "users" AS "t" "#
-                        + #"ON "t"."id" = "k"."value""#
+                        + #"ON "t"."id" = +"k"."value""#
                 ])
         }
     }
