@@ -6,6 +6,10 @@
 /// SQLite has found the rows.
 @usableFromInline
 struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
+    /// Writes the keys of a batch as one JSON array: `nil` keys are left out, and keys that cannot be sent fail
+    /// alone. With `classify`, also tells whether every key sent is an integer, or every one text.
+    @usableFromInline let encodeKeys: @Sendable (_ keys: [Key], _ classify: Bool) -> EncodedKeys
+
     /// Steps `statement` to the end: each row decoded, with the index in the batch of the key it matched.
     ///
     /// With `keyIndexes` `nil`, column `column` holds the position of that key in the bound JSON array, and
@@ -27,6 +31,25 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
 
     @inlinable
     init() {
+        encodeKeys = { keys, classify in
+            var encoded = EncodedKeys()
+            encoded.json.reserveCapacity(keys.count * 8 + 2)
+            encoded.sent.reserveCapacity(keys.count)
+            encoded.json += "["
+            for index in keys.indices {
+                do {
+                    guard let element = try keys[index].sqliteJSONElement() else { continue }
+                    if !encoded.sent.isEmpty { encoded.json += "," }
+                    encoded.json += element
+                    encoded.sent.append(index)
+                    if classify { encoded.classify(element) }
+                } catch {
+                    encoded.failures[index] = error
+                }
+            }
+            encoded.json += "]"
+            return encoded
+        }
         readRows = { statement, column, sent, keyIndexes in
             var rows: [(index: Int, row: Row)] = []
             rows.reserveCapacity(sent.count)
@@ -75,6 +98,36 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                 if !failures.isEmpty, let failure = failures[index] { return .failure(failure) }
                 return .success(groups[index])
             }
+        }
+    }
+}
+
+/// The keys of one batch as sent: one JSON array, and where each of its elements comes from.
+@usableFromInline
+struct EncodedKeys: Sendable {
+    /// The JSON array of the keys sent.
+    @usableFromInline var json = ""
+    /// The index in the batch of each element of the array.
+    @usableFromInline var sent: [Int] = []
+    /// By index in the batch, the keys that cannot be sent.
+    @usableFromInline var failures: [Int: any Error] = [:]
+    /// Whether every element is an integer (when classified).
+    @usableFromInline var allIntegers = true
+    /// Whether every element is a string (when classified).
+    @usableFromInline var allText = true
+
+    @inlinable
+    init() {}
+
+    /// Notes whether `element` is an integer or a string.
+    @inlinable
+    mutating func classify(_ element: String) {
+        let utf8 = element.utf8
+        if utf8.first != UInt8(ascii: "\"") { allText = false }
+        if allIntegers,
+            !utf8.allSatisfy({ $0 == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+        {
+            allIntegers = false
         }
     }
 }

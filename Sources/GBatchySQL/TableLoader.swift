@@ -6,11 +6,12 @@ import GBatchy
 /// it across requests. Inside a ``BatchContext``, every `load` issued in the same tick becomes one query,
 /// `SELECT "t"."col", …, "k"."key" FROM main.json_each(?) AS "k" JOIN "table" AS "t" ON "t"."key" = +"k"."value"`,
 /// binding the distinct keys as one JSON array; each caller gets its own row, or `nil` when there is none. Each row
-/// comes back with the position of the key it matched, so a key gets exactly the rows SQLite's comparison of the key
-/// column (its collation, byte-wise text) matches: two keys `NOCASE` equates both get the row, and canonically
-/// equivalent but different strings stay different keys (``SQLiteKey/sqliteIdentity``), in the batch and in
-/// the cache. Only the columns `Row` decodes are selected. The table and columns are checked against the schema at first use (``SchemaError``). All loader queries
-/// of one database in one tick run in one read transaction, so they see the same snapshot. Loaded rows are cached
+/// comes back with the position of the key it matched, so a key gets exactly the rows `WHERE "key" = ?` would give
+/// it (the column's collation and affinity, byte-wise text): two keys `NOCASE` equates both get the row, and
+/// canonically equivalent but different strings stay different keys (``SQLiteKey/sqliteIdentity``), in the batch
+/// and in the cache. Only the columns `Row` decodes are selected. The table and columns are checked against the
+/// schema at first use (``SchemaError``). All loader queries of one database in one tick run in one read
+/// transaction, so they see the same snapshot. Loaded rows are cached
 /// in the context (the core ``Loader``'s cache); a ``SQLiteDatabase/write(_:)`` made inside the context clears the
 /// cache of the tables it wrote.
 ///

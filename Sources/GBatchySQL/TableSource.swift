@@ -67,74 +67,39 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     func fetch(_ keys: [Key]) async throws -> (
         rows: [(index: Int, row: Row)], failures: [Int: any Error]
     ) {
-        var json = "["
-        json.reserveCapacity(keys.count * 8 + 2)
-        // The index in `keys` of each element of the JSON array.
-        var sent: [Int] = []
-        sent.reserveCapacity(keys.count)
-        var failures: [Int: any Error] = [:]
-        var keyKinds = KeyKinds()
-        for (index, key) in keys.enumerated() {
-            do {
-                guard let element = try key.sqliteJSONElement() else { continue }
-                if !sent.isEmpty { json += "," }
-                json += element
-                sent.append(index)
-                if orderBy != nil { keyKinds.add(element) }
-            } catch let error as TableLoaderError {
+        let batch = reader.encodeKeys(keys, orderBy != nil)
+        var failures = batch.failures
+        for (index, failure) in failures {
+            if let error = failure as? TableLoaderError {
                 failures[index] = error.located(table: table, column: keyColumn)
             }
         }
-        guard !sent.isEmpty else { return ([], failures) }
-        json += "]"
-        let batch = Batch(keys: keys, json: json, sent: sent, kinds: keyKinds)
+        guard !batch.sent.isEmpty else { return ([], failures) }
         let statement = try await checkedStatement()
         do {
-            return (try await run(statement, batch), failures)
+            return (try await run(statement, batch, keys), failures)
         } catch let error as SQLiteError {
             // The schema may have changed since the check: check again, then retry once if the statement changed
             // (an optional column was dropped, an object named json_each appeared), or fail every key with the
             // ``SchemaError`` (a needed column was dropped).
             let rebuilt = try await rebuiltStatement(after: error, failed: statement)
-            return (try await run(rebuilt, batch), failures)
+            return (try await run(rebuilt, batch, keys), failures)
         }
     }
 
-    /// The keys of one batch as sent.
-    private struct Batch {
-        let keys: [Key]
-        let json: String
-        let sent: [Int]
-        let kinds: KeyKinds
-    }
-
-    /// Whether every key sent is an integer, or every one text.
-    private struct KeyKinds {
-        var allIntegers = true
-        var allText = true
-
-        mutating func add(_ element: String) {
-            let first = element.utf8.first
-            if first != UInt8(ascii: "\"") { allText = false }
-            if allIntegers,
-                !element.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
-            {
-                allIntegers = false
-            }
-        }
-    }
-
-    private func run(_ statement: Statement, _ batch: Batch) async throws -> [(index: Int, row: Row)] {
+    private func run(_ statement: Statement, _ batch: EncodedKeys, _ keys: [Key]) async throws
+        -> [(index: Int, row: Row)]
+    {
         let (table, column, readRows, sent, json) = (table, keyColumn, reader.readRows, batch.sent, batch.json)
         var sql = statement.sql
         var resultColumn = statement.positionIndex
         var keyIndexes: [Key: Int]?
         if let ordered = statement.ordered, Key.self is any SQLiteExactKey.Type,
-            batch.kinds.allIntegers || (batch.kinds.allText && ordered.acceptsText)
+            batch.allIntegers || (batch.allText && ordered.acceptsText)
         {
             sql = ordered.sql
             resultColumn = ordered.keyIndex
-            keyIndexes = Dictionary(sent.map { (batch.keys[$0], $0) }, uniquingKeysWith: { first, _ in first })
+            keyIndexes = Dictionary(sent.map { (keys[$0], $0) }, uniquingKeysWith: { first, _ in first })
         }
         do {
             return try await database.read { [sql, resultColumn, keyIndexes] connection in

@@ -45,7 +45,9 @@ struct KeyMatchingTests {
             let group: GroupLoader<String, Keyed> = db.groupLoader(Keyed.self, table: "t", key: "k", orderBy: "id")
             for round in 0..<12 {
                 let ticks = (0..<3).map { _ in
-                    (0..<Int.random(in: 1...6, using: &random)).map { _ in pool[Int.random(in: pool.indices, using: &random)] }
+                    (0..<Int.random(in: 1...6, using: &random)).map { _ in
+                        pool[Int.random(in: pool.indices, using: &random)]
+                    }
                 }
                 // Per position, not in a `[String: …]`: a Swift dictionary would merge canonically equivalent keys.
                 var expected: [[[Int]]] = []
@@ -85,7 +87,8 @@ struct KeyMatchingTests {
         var random = SeededGenerator(seed: seed)
         try await withTemporaryDatabase { db, _ in
             try await db.execute(
-                "CREATE TABLE t(id INTEGER PRIMARY KEY, k \(column), rank INTEGER); CREATE INDEX t_k ON t(k)")
+                "CREATE TABLE t(id INTEGER PRIMARY KEY, k \(column), rank INTEGER); CREATE INDEX t_k ON t(k)"
+            )
             // Values of every storage class, some equal to a key only after a conversion.
             let values: [any SQLiteBindable] = [7, 8, 9, 7.0, 8.5, "7", "07", "8", " 9", "x", Data([7])]
             // Distinct ranks, so that `orderBy` alone orders each group.
@@ -99,10 +102,13 @@ struct KeyMatchingTests {
             let ascending = db.groupLoader(Keyed.self, table: "t", key: "k", orderBy: "rank")
             let descending = db.groupLoader(Keyed.self, table: "t", key: "k", orderBy: "rank", descending: true)
             for round in 0..<8 {
-                let keys = (0..<Int.random(in: 1...5, using: &random)).map { _ in Int.random(in: 6...10, using: &random) }
+                let keys = (0..<Int.random(in: 1...5, using: &random)).map { _ in Int.random(in: 6...10, using: &random)
+                }
                 var expected: [[Int]] = []
                 for key in keys {
-                    expected.append(try await db.query("SELECT id FROM t WHERE k = ? ORDER BY rank", [key], as: Int.self))
+                    expected.append(
+                        try await db.query("SELECT id FROM t WHERE k = ? ORDER BY rank", [key], as: Int.self)
+                    )
                 }
                 let (results, up, down) = await withBatchContext {
                     async let rows = single.loadMany(keys)
@@ -160,7 +166,8 @@ struct KeyMatchingTests {
                 """
                 CREATE TABLE people(id INTEGER PRIMARY KEY, email TEXT COLLATE NOCASE UNIQUE);
                 INSERT INTO people VALUES (1, 'ann@x.org'), (2, 'bob@x.org');
-                """)
+                """
+            )
             let byEmail: TableLoader<String, Keyed> = db.loader(Keyed.self, table: "people", key: "email")
             let allByEmail: GroupLoader<String, Keyed> = db.groupLoader(Keyed.self, table: "people", key: "email")
             try await withBatchContext { () async throws in
@@ -182,7 +189,8 @@ struct KeyMatchingTests {
                 """
                 CREATE TABLE people(id INTEGER PRIMARY KEY, email TEXT COLLATE NOCASE UNIQUE, team INTEGER);
                 CREATE INDEX people_team ON people(team);
-                """)
+                """
+            )
             let byEmail: TableLoader<String, Keyed> = db.loader(Keyed.self, table: "people", key: "email")
             let byTeam = db.groupLoader(Keyed.self, table: "people", key: "team", orderBy: "id")
             let byID = db.loader(Keyed.self, table: "people", key: "id")
@@ -201,7 +209,9 @@ struct KeyMatchingTests {
                 #expect(
                     plan.contains {
                         $0.hasPrefix("SEARCH t USING") && ($0.contains("INDEX") || $0.contains("PRIMARY KEY"))
-                    }, "\(plan)")
+                    },
+                    "\(plan)"
+                )
                 if sql.contains(" JOIN ") {
                     #expect(plan.first?.hasPrefix("SCAN k VIRTUAL TABLE") == true, "\(plan)")
                 } else {
@@ -222,7 +232,9 @@ struct KeyMatchingTests {
             try await withBatchContext { () async throws in
                 #expect(try await users.load(1)?.handle == "alice")
             }
-            try await db.execute("CREATE TABLE json_each(id INTEGER PRIMARY KEY, value TEXT); INSERT INTO json_each VALUES (1, 'x')")
+            try await db.execute(
+                "CREATE TABLE json_each(id INTEGER PRIMARY KEY, value TEXT); INSERT INTO json_each VALUES (1, 'x')"
+            )
             let later = db.loader(BlogUser.self, table: "users", key: "handle", keyType: String.self)
             let itself = db.loader(BlogUser.self, table: "json_each", key: "id")
             struct Each: Decodable, Sendable { let id: Int; let value: String }
@@ -267,7 +279,9 @@ struct KeyMatchingTests {
                 #expect(tableError.table == "users\0; DROP TABLE users")
                 #expect(tableError.description == #"the database has no table "users\0; DROP TABLE users""#)
                 let keyError = try #require(await capture { _ = try await key.load(1) } as? SchemaError)
-                #expect(keyError.code == .unknownColumn && keyError.column == "id\0x" && keyError.role == "the key column")
+                #expect(
+                    keyError.code == .unknownColumn && keyError.column == "id\0x" && keyError.role == "the key column"
+                )
                 #expect(keyError.description.hasPrefix(#"table "users" has no column "id\0x" (the key column)"#))
                 let orderError = try #require(await capture { _ = try await order.load(1) } as? SchemaError)
                 #expect(orderError.column == "id\0" && orderError.role == "the orderBy column")
@@ -285,7 +299,10 @@ struct KeyMatchingTests {
         try await withFixtureDatabase("blog") { db in
             let byHandle: TableLoader<String, BlogUser> = db.loader(BlogUser.self, table: "users", key: "handle")
             let groupByHandle: GroupLoader<String?, BlogUser> = db.groupLoader(
-                BlogUser.self, table: "users", key: "handle")
+                BlogUser.self,
+                table: "users",
+                key: "handle"
+            )
             let (rows, runs) = await withBatchContext {
                 async let rows = byHandle.loadMany(["alice", "ali\0ce", "bob"])
                 async let runs = groupByHandle.loadMany(["ali\0ce", nil, "bob"])

@@ -43,7 +43,8 @@ struct LoaderRegistryTests {
     @Test func aWriteClearsEveryLiveLoaderOfTheTable() async throws {
         try await withTemporaryDatabase { db, _ in
             try await db.execute(
-                "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT NOT NULL); INSERT INTO notes VALUES (1, 'old')")
+                "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT NOT NULL); INSERT INTO notes VALUES (1, 'old')"
+            )
             var live: [TableLoader<Int, Note>] = []
             for index in 0..<3_000 {
                 let loader = db.loader(Note.self, table: index.isMultiple(of: 2) ? "notes" : "NOTES", key: "id")
