@@ -79,7 +79,7 @@ struct HostileInputTests {
             #expect(loaderQueries(db).isEmpty)
             #expect(
                 db.queryLog.entries.allSatisfy {
-                    $0.sql == "SELECT name FROM pragma_table_xinfo(?)" || $0.sql == "BEGIN DEFERRED" || $0.sql == "COMMIT"
+                    $0.sql == "SELECT name FROM main.pragma_table_xinfo(?)" || $0.sql == "BEGIN DEFERRED" || $0.sql == "COMMIT"
                 })
             #expect(try await count("users", in: db) == 5)
             #expect(try await count("posts", in: db) == 12)

@@ -265,6 +265,33 @@ struct KeyMatchingTests {
         }
     }
 
+    /// The schema check reads a table's columns through pragma_table_xinfo: an object of that name, in the database
+    /// or in the connection's temporary schema, must not break it.
+    @Test(arguments: FixtureStorage.allCases)
+    func anObjectNamedPragmaTableXinfoDoesNotBreakTheSchemaCheck(storage: FixtureStorage) async throws {
+        try await withFixtureDatabase("blog", storage: storage) { db in
+            try await db.execute(
+                "CREATE TABLE pragma_table_xinfo(name TEXT); INSERT INTO pragma_table_xinfo VALUES ('x')"
+            )
+            let users = db.loader(BlogUser.self, table: "users", key: "id")
+            let postsByAuthor = db.groupLoader(Post.self, table: "posts", key: "author_id", orderBy: "id")
+            try await withBatchContext { () async throws in
+                async let a = users.load(1)
+                async let b = postsByAuthor.load(1)
+                let (alice, posts) = try await (a, b)
+                #expect(alice?.handle == "alice")
+                #expect(posts.map(\.id) == [1, 2, 3, 4])
+            }
+            try await db.execute(
+                "DROP TABLE pragma_table_xinfo; CREATE TEMP VIEW pragma_table_xinfo AS SELECT 1 AS name"
+            )
+            let fresh = db.loader(BlogUser.self, table: "users", key: "id")
+            try await withBatchContext { () async throws in
+                #expect(try await fresh.load(2)?.handle == "bob")
+            }
+        }
+    }
+
     /// A NUL character in a table, key column or orderBy name fails the schema check with a ``SchemaError`` naming
     /// the whole name, instead of passing it against the name cut at the NUL and failing later in SQLite.
     @Test func namesWithNULFailTheSchemaCheck() async throws {

@@ -15,8 +15,8 @@ struct LoaderRegistryTests {
 
     /// Registering was quadratic (each registration swept the table's every entry): 20,000 loaders took 56 times
     /// as long as 2,500. Linear registration makes 10 times the loaders cost about 10 times as long; the bound is
-    /// 30 times, with the shorter run taken as the fastest of three. The work is also counted: sweeps look at fewer
-    /// than two entries per registration.
+    /// 30 times, with the shorter run taken as the fastest of three. The work is also counted, which no load on the
+    /// machine changes: sweeps look at fewer than two entries per registration.
     @Test func registeringTwentyThousandLoadersIsLinear() async throws {
         try await withTemporaryDatabase { db, _ in
             let clock = ContinuousClock()
@@ -29,12 +29,20 @@ struct LoaderRegistryTests {
                 #expect(loaders.count == count && db.tableLoaders.registry.entryCount(of: table) == count)
                 return elapsed
             }
-            let small = (0..<3).map { register(2_000, on: "small\($0)") }.min() ?? .zero
             let sweptBefore = db.tableLoaders.registry.sweptEntries
-            let large = register(20_000, on: "large")
+            // Timings share the machine with the other tests: a ratio over the bound is measured again, up to three
+            // times. Quadratic registration misses it by far (about 90 times), and takes seconds for 20,000.
+            var ratios: [Double] = []
+            for attempt in 0..<3 {
+                let small = (0..<3).map { register(2_000, on: "small\(attempt).\($0)") }.min() ?? .zero
+                let large = register(20_000, on: "large\(attempt)")
+                ratios.append(large / small)
+                if large < small * 30 || large > .seconds(5) { break }
+            }
+            #expect(ratios.contains { $0 < 30 }, "20,000 loaders took \(ratios) times as long as 2,000")
             let swept = db.tableLoaders.registry.sweptEntries - sweptBefore
-            #expect(large < small * 30, "2,000 loaders: \(small), 20,000 loaders: \(large)")
-            #expect(swept < 2 * 20_000, "\(swept) entries swept for 20,000 registrations")
+            let count = 26_000 * ratios.count
+            #expect(swept < 2 * count, "\(swept) entries swept for \(count) registrations")
         }
     }
 
