@@ -4,8 +4,13 @@ import GBatchy
 /// concurrently in a context.
 ///
 /// Create it once with ``SQLiteDatabase/groupLoader(_:table:key:orderBy:descending:caching:maxBatchSize:)``. It
-/// batches, caches and checks the schema exactly like ``TableLoader``; the difference is the answer: all the rows of
-/// the key, in `orderBy` order (SQLite's order when `orderBy` is `nil`), and `[]` when there are none. All loader
+/// batches, caches, matches keys and checks the schema exactly like ``TableLoader``; the difference is the answer: all
+/// the rows of the key, in `orderBy` order (SQLite's order when `orderBy` is `nil`), and `[]` when there are none.
+/// With an `orderBy`, the join ends with `ORDER BY "k"."key", "t"."orderBy"`, which SQLite sorts; where matching
+/// rows back by the key column's value is exact (a `BINARY` key column and integer keys, or text keys on a column
+/// that converts no text to a number), the loader sends instead
+/// `SELECT … FROM "table" AS "t" WHERE "t"."key" IN (SELECT +value FROM main.json_each(?)) ORDER BY "t"."key",
+/// "t"."orderBy"`, which an index on the key column answers in order without sorting. All loader
 /// queries of one database in one tick run in one read transaction.
 ///
 /// ```swift
@@ -22,19 +27,20 @@ import GBatchy
 /// `GroupLoader` is `Sendable`.
 public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable, TableCacheInvalidating {
     /// The core loader underneath, named `table.key[]`: use it with ``BatchStatistics`` or other GBatchy helpers.
-    public let loader: Loader<Key, [Row]>
+    /// Its keys are the keys' ``SQLiteKey/sqliteIdentity``, which tells keys apart as SQLite does.
+    public let loader: Loader<Key.SQLiteIdentity, [Row]>
     /// The table the loader reads.
     public let table: String
     /// The column the key is compared with.
     public let keyColumn: String
-    private let source: TableSource<Key, Row>
+    private let source: TableSource<Key.SQLiteIdentity, Row>
 
     @usableFromInline
     init(
         database: SQLiteDatabase, table: String, key: String, orderBy: String?, descending: Bool, caching: Bool,
-        maxBatchSize: Int?, reader: RowReader<Key, Row>
+        maxBatchSize: Int?, reader: RowReader<Key.SQLiteIdentity, Row>
     ) {
-        let source = TableSource<Key, Row>(
+        let source = TableSource<Key.SQLiteIdentity, Row>(
             database: database, table: table, keyColumn: key, orderBy: orderBy, descending: descending,
             reader: reader)
         let answerGroups = reader.answerGroups
@@ -61,8 +67,9 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Returns: The rows, in `orderBy` order.
     /// - Throws: ``SchemaError``, ``SQLiteError``, ``RowDecodingError``, ``TableLoaderError`` for an unsupported key,
     ///   or `CancellationError`.
+    @inlinable
     public func load(_ key: Key) async throws -> [Row] {
-        try await loader.load(key)
+        try await loader.load(key.sqliteIdentity)
     }
 
     /// Queues `key` now and returns its pending rows, without creating a task.
@@ -74,8 +81,9 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     ///
     /// - Parameter key: The key.
     /// - Returns: A future of the rows.
+    @inlinable
     public func future(_ key: Key) -> BatchFuture<[Row]> {
-        loader.future(key)
+        loader.future(key.sqliteIdentity)
     }
 
     /// Loads many keys in one tick and keeps each key's own result.
@@ -86,8 +94,9 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     ///
     /// - Parameter keys: The keys, duplicates allowed.
     /// - Returns: One result per key, in the order of `keys`.
+    @inlinable
     public func loadMany(_ keys: some Sequence<Key>) async -> [Result<[Row], any Error>] {
-        await loader.loadMany(keys)
+        await loader.loadMany(keys.map { $0.sqliteIdentity })
     }
 
     /// Loads many keys in one tick and returns their rows.
@@ -99,8 +108,9 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Parameter keys: The keys.
     /// - Returns: One array of rows per key, in the order of `keys`.
     /// - Throws: The error of the first failed key.
+    @inlinable
     public func loadAll(_ keys: some Sequence<Key>) async throws -> [[Row]] {
-        try await loader.loadAll(keys)
+        try await loader.loadAll(keys.map { $0.sqliteIdentity })
     }
 
     /// Puts `rows` in the current context's cache for `key`, unless the key is cached already.
@@ -112,8 +122,9 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Parameters:
     ///   - key: The key.
     ///   - rows: The key's rows.
+    @inlinable
     public func prime(_ key: Key, _ rows: [Row]) {
-        loader.prime(key, rows)
+        loader.prime(key.sqliteIdentity, rows)
     }
 
     /// Removes `key` from the current context's cache.
@@ -123,8 +134,9 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// ```
     ///
     /// - Parameter key: The key.
+    @inlinable
     public func clear(_ key: Key) {
-        loader.clear(key)
+        loader.clear(key.sqliteIdentity)
     }
 
     /// Empties this loader's cache in the current context.

@@ -2,76 +2,132 @@
 ///
 /// `SQLiteDatabase.loader(…)` and `groupLoader(…)` are inlinable and build a `RowReader` in the caller's module, where
 /// `Key` and `Row` are concrete types. Its closures are therefore compiled for those types: stepping through rows,
-/// reading each key, decoding each row and keying the results run without generic dispatch, which is most of a
-/// batch's cost once SQLite has found the rows.
+/// decoding each row and handing it to its key run without generic dispatch, which is most of a batch's cost once
+/// SQLite has found the rows.
 @usableFromInline
 struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
-    /// Steps `statement` to the end: each row's key (read from column `keyIndex`) and decoded row.
-    @usableFromInline let readRows: @Sendable (_ statement: SQLiteStatement, _ keyIndex: Int32, _ capacity: Int)
-        throws -> [(key: Key, row: Row)]
-    /// The answers of a single-row loader, one per key of the batch: `failures` holds the keys that failed before
-    /// the query; `table` and `column` name the loader in errors.
+    /// Writes the keys of a batch as one JSON array: `nil` keys are left out, and keys that cannot be sent fail
+    /// alone. With `classify`, also tells whether every key sent is an integer, or every one text.
+    @usableFromInline let encodeKeys: @Sendable (_ keys: [Key], _ classify: Bool) -> EncodedKeys
+
+    /// Steps `statement` to the end: each row decoded, with the index in the batch of the key it matched.
+    ///
+    /// With `keyIndexes` `nil`, column `column` holds the position of that key in the bound JSON array, and
+    /// `sent[position]` is the key's index in the batch. Otherwise column `column` is the key column, read back as a
+    /// key and looked up in `keyIndexes` (the ordered form of a group loader, used only where that is exact).
+    @usableFromInline let readRows: @Sendable (
+        _ statement: SQLiteStatement, _ column: Int32, _ sent: [Int], _ keyIndexes: [Key: Int]?
+    ) throws -> [(index: Int, row: Row)]
+    /// The answers of a single-row loader, one per key of the batch: `failures` holds, by batch index, the keys that
+    /// failed before the query; `table` and `column` name the loader in errors.
     @usableFromInline let answerRows: @Sendable (
-        _ keys: [Key], _ rows: [(key: Key, row: Row)], _ failures: [Key: any Error], _ table: String, _ column: String
+        _ keys: [Key], _ rows: [(index: Int, row: Row)], _ failures: [Int: any Error],
+        _ table: String, _ column: String
     ) -> [Result<Row?, any Error>]
-    /// The answers of a group loader, one per key of the batch.
+    /// The answers of a group loader, one per key of the batch, each key's rows in the order of the query.
     @usableFromInline let answerGroups: @Sendable (
-        _ keys: [Key], _ rows: [(key: Key, row: Row)], _ failures: [Key: any Error]
+        _ keys: [Key], _ rows: [(index: Int, row: Row)], _ failures: [Int: any Error]
     ) -> [Result<[Row], any Error>]
 
     @inlinable
     init() {
-        readRows = { statement, keyIndex, capacity in
-            var rows: [(key: Key, row: Row)] = []
-            rows.reserveCapacity(capacity)
+        encodeKeys = { keys, classify in
+            var encoded = EncodedKeys()
+            encoded.json.reserveCapacity(keys.count * 8 + 2)
+            encoded.sent.reserveCapacity(keys.count)
+            encoded.json += "["
+            for index in keys.indices {
+                do {
+                    guard let element = try keys[index].sqliteJSONElement() else { continue }
+                    if !encoded.sent.isEmpty { encoded.json += "," }
+                    encoded.json += element
+                    encoded.sent.append(index)
+                    if classify { encoded.classify(element) }
+                } catch {
+                    encoded.failures[index] = error
+                }
+            }
+            encoded.json += "]"
+            return encoded
+        }
+        readRows = { statement, column, sent, keyIndexes in
+            var rows: [(index: Int, row: Row)] = []
+            rows.reserveCapacity(sent.count)
             while try statement.step() {
-                let value = statement.value(at: keyIndex)
-                guard let key = Key(sqliteKeyValue: value) else { throw statement.unreadableKey(value, as: Key.self) }
-                rows.append((key, try statement.decodeRowValue(Row.self)))
+                let value = statement.value(at: column)
+                let index: Int
+                if let keyIndexes {
+                    guard let key = Key(sqliteKeyValue: value), let found = keyIndexes[key] else {
+                        throw statement.unreadableKey(value)
+                    }
+                    index = found
+                } else {
+                    guard case .integer(let position) = value, position >= 0, position < sent.count else {
+                        throw statement.unreadableKey(value)
+                    }
+                    index = sent[Int(position)]
+                }
+                rows.append((index, try statement.decodeRowValue(Row.self)))
             }
             return rows
         }
         answerRows = { keys, rows, failures, table, column in
-            var byKey: [Key: Row] = Dictionary(minimumCapacity: rows.count)
-            var duplicates: [Key: Int] = [:]
-            for (key, row) in rows where byKey.updateValue(row, forKey: key) != nil {
-                duplicates[key, default: 1] += 1
+            var found = [Row?](repeating: nil, count: keys.count)
+            var counts = [Int](repeating: 0, count: keys.count)
+            var hasDuplicates = false
+            for (index, row) in rows {
+                found[index] = row
+                counts[index] += 1
+                if counts[index] > 1 { hasDuplicates = true }
             }
-            return keys.map { key in
-                if !failures.isEmpty, let failure = failures[key] { return .failure(failure) }
-                if !duplicates.isEmpty, let count = duplicates[key] {
+            return keys.indices.map { index in
+                if !failures.isEmpty, let failure = failures[index] { return .failure(failure) }
+                if hasDuplicates, counts[index] > 1 {
                     return .failure(
-                        TableLoaderError.duplicateKey(table: table, column: column, key: key, rowCount: count))
+                        TableLoaderError.duplicateKey(
+                            table: table, column: column, key: keys[index], rowCount: counts[index]))
                 }
-                return .success(byKey[key])
+                return .success(found[index])
             }
         }
         answerGroups = { keys, rows, failures in
-            // Rows come ordered by key when the loader has an `orderBy`, so each key's rows are one run.
-            var byKey: [Key: [Row]] = Dictionary(minimumCapacity: keys.count)
-            // A key's run is stored as it is, not copied; only a key met in two runs (no `orderBy`) appends.
-            func store(_ key: Key, _ rows: [Row]) {
-                if let index = byKey.index(forKey: key) {
-                    byKey.values[index].append(contentsOf: rows)
-                } else {
-                    byKey[key] = rows
-                }
+            // Each row goes straight to its key's index: no hashing, and no order needed between keys.
+            var groups = [[Row]](repeating: [], count: keys.count)
+            for (index, row) in rows { groups[index].append(row) }
+            return keys.indices.map { index in
+                if !failures.isEmpty, let failure = failures[index] { return .failure(failure) }
+                return .success(groups[index])
             }
-            var runKey: Key?
-            var runRows: [Row] = []
-            for (key, row) in rows {
-                if key != runKey {
-                    if let runKey { store(runKey, runRows) }
-                    runKey = key
-                    runRows = []
-                }
-                runRows.append(row)
-            }
-            if let runKey { store(runKey, runRows) }
-            return keys.map { key in
-                if !failures.isEmpty, let failure = failures[key] { return .failure(failure) }
-                return .success(byKey[key] ?? [])
-            }
+        }
+    }
+}
+
+/// The keys of one batch as sent: one JSON array, and where each of its elements comes from.
+@usableFromInline
+struct EncodedKeys: Sendable {
+    /// The JSON array of the keys sent.
+    @usableFromInline var json = ""
+    /// The index in the batch of each element of the array.
+    @usableFromInline var sent: [Int] = []
+    /// By index in the batch, the keys that cannot be sent.
+    @usableFromInline var failures: [Int: any Error] = [:]
+    /// Whether every element is an integer (when classified).
+    @usableFromInline var allIntegers = true
+    /// Whether every element is a string (when classified).
+    @usableFromInline var allText = true
+
+    @inlinable
+    init() {}
+
+    /// Notes whether `element` is an integer or a string.
+    @inlinable
+    mutating func classify(_ element: String) {
+        let utf8 = element.utf8
+        if utf8.first != UInt8(ascii: "\"") { allText = false }
+        if allIntegers,
+            !utf8.allSatisfy({ $0 == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+        {
+            allIntegers = false
         }
     }
 }

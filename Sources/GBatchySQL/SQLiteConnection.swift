@@ -228,10 +228,21 @@ public final class SQLiteConnection {
     package var cachedStatementCount: Int { cache.count }
 
     /// The column names of a table (hidden and generated columns included), or `nil` if it does not exist.
+    ///
+    /// The function is called through `main`, or through `temp` when an object named `pragma_table_xinfo` in `main`
+    /// shadows it (the statement then fails to prepare); the schema qualifier does not limit the tables it finds.
     package func tableColumns(_ table: String) throws -> [String]? {
-        let names = try query(
-            "SELECT name FROM pragma_table_xinfo(?)", values: [.text(table)], as: String.self, keyCount: nil,
-            table: nil)
+        func columns(_ schema: String) throws -> [String] {
+            try query(
+                "SELECT name FROM \(schema).pragma_table_xinfo(?)", values: [.text(table)], as: String.self,
+                keyCount: nil, table: nil)
+        }
+        let names: [String]
+        do {
+            names = try columns("main")
+        } catch let error as SQLiteError where error.resultCode == .error {
+            names = try columns("temp")
+        }
         return names.isEmpty ? nil : names
     }
 

@@ -1,11 +1,13 @@
 import Foundation
 
-/// A value that can key a table loader: it is sent to SQLite inside a JSON array, and read back from the key column.
+/// A value that can key a table loader: it is sent to SQLite inside a JSON array, and compared by SQLite.
 ///
-/// A table loader binds the distinct keys of a batch as one JSON array and selects
-/// `WHERE "key" IN (SELECT value FROM json_each(?))`, so the statement is the same for any number of keys. Each key
-/// writes itself as one element of that array (``sqliteJSONElement()``), and each row's key column is turned back
-/// into a key (``init(sqliteKeyValue:)``) to hand the row to the callers of that key.
+/// A table loader binds the distinct keys of a batch as one JSON array and joins it with the table,
+/// `FROM main.json_each(?) AS "k" JOIN "users" AS "t" ON "t"."handle" = +"k"."value"`, so the statement is the same
+/// for any number of keys. Each key writes itself as one element of that array (``sqliteJSONElement()``); each row
+/// comes back with the position of the key it matched, so a key gets exactly the rows the database's own comparison
+/// (the column's collation and affinity) matches for it. Within a batch and in the context's cache, keys are told
+/// apart as SQLite sees them (``sqliteIdentity``): byte-wise for text, never by Swift's canonical equivalence.
 ///
 /// The library provides `Int`, `Int64`, `String`, `UUID` (uppercase `uuidString` text, the database's convention)
 /// and `Optional` of any of them, where `nil` never matches a row: loading `nil` answers `nil` (or `[]`) without any
@@ -31,14 +33,100 @@ public protocol SQLiteKey: Hashable, Sendable, SQLiteBindable {
     ///   cannot carry exactly (text containing a NUL character).
     func sqliteJSONElement() throws -> String?
 
-    /// Reads a key back from the value of the key column, or fails when the value cannot be this key type.
+    /// Reads a key from a column value, or fails when the value cannot be this key type.
     ///
     /// ```swift
     /// let id = Int(sqliteKeyValue: .integer(7))  // 7
     /// ```
     ///
-    /// - Parameter sqliteKeyValue: The key column's value in a row.
+    /// - Parameter sqliteKeyValue: A key column's value.
     init?(sqliteKeyValue: SQLiteValue)
+
+    /// The key as table loaders tell keys apart, in a batch and in the context's cache: `Self` (the default) for keys
+    /// whose `==` is SQLite's, ``SQLiteTextKey`` for `String`, whose `==` equates canonically equivalent strings that
+    /// SQLite tells apart.
+    associatedtype SQLiteIdentity: SQLiteKey = Self
+
+    /// The key as table loaders tell keys apart.
+    ///
+    /// ```swift
+    /// "\u{E9}".sqliteIdentity == "e\u{301}".sqliteIdentity  // false, though "\u{E9}" == "e\u{301}"
+    /// ```
+    var sqliteIdentity: SQLiteIdentity { get }
+}
+
+extension SQLiteKey where SQLiteIdentity == Self {
+    /// The key itself.
+    ///
+    /// ```swift
+    /// 7.sqliteIdentity  // 7
+    /// ```
+    @inlinable
+    public var sqliteIdentity: Self { self }
+}
+
+/// A `String` key as SQLite compares bound text: by its UTF-8 bytes.
+///
+/// Swift's `==` on `String` equates canonically equivalent strings ("é" as one scalar and as "e" + U+0301); SQLite
+/// stores and compares their different bytes. A table loader of `String` keys deduplicates and caches them as
+/// `SQLiteTextKey` values, so that each string gets the rows SQLite matches for it.
+///
+/// ```swift
+/// SQLiteTextKey("\u{E9}") == SQLiteTextKey("e\u{301}")  // false
+/// ```
+///
+/// `SQLiteTextKey` is a `Sendable` value.
+public struct SQLiteTextKey: SQLiteKey, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The string.
+    public let text: String
+
+    /// Wraps `text`.
+    ///
+    /// - Parameter text: The string.
+    @inlinable
+    public init(_ text: String) {
+        self.text = text
+    }
+
+    /// Whether both strings have the same UTF-8 bytes.
+    @inlinable
+    public static func == (lhs: SQLiteTextKey, rhs: SQLiteTextKey) -> Bool {
+        var (left, right) = (lhs.text, rhs.text)
+        return left.withUTF8 { left in right.withUTF8 { right in left.elementsEqual(right) } }
+    }
+
+    /// Hashes the UTF-8 bytes.
+    @inlinable
+    public func hash(into hasher: inout Hasher) {
+        var text = text
+        text.withUTF8 { bytes in
+            hasher.combine(bytes.count)
+            hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+        }
+    }
+
+    /// The string as ``SQLiteValue/text(_:)``.
+    public var sqliteValue: SQLiteValue { .text(text) }
+
+    /// The string's JSON element (see `String.sqliteJSONElement()`).
+    ///
+    /// - Returns: The quoted, escaped JSON string.
+    /// - Throws: ``TableLoaderError`` (``TableLoaderError/Code/unsupportedKey``) when the string contains a NUL.
+    public func sqliteJSONElement() throws -> String? { try text.sqliteJSONElement() }
+
+    /// Reads a string as `String(sqliteKeyValue:)` does.
+    ///
+    /// - Parameter sqliteKeyValue: A key column's value.
+    public init?(sqliteKeyValue: SQLiteValue) {
+        guard let text = String(sqliteKeyValue: sqliteKeyValue) else { return nil }
+        self.text = text
+    }
+
+    /// The string.
+    public var description: String { text }
+
+    /// The string, quoted and escaped as Swift shows it.
+    public var debugDescription: String { text.debugDescription }
 }
 
 extension Int: SQLiteKey {
@@ -124,6 +212,14 @@ extension String: SQLiteKey {
         return json
     }
 
+    /// The string as SQLite compares it: by its UTF-8 bytes.
+    ///
+    /// ```swift
+    /// "\u{E9}".sqliteIdentity == "e\u{301}".sqliteIdentity  // false
+    /// ```
+    @inlinable
+    public var sqliteIdentity: SQLiteTextKey { SQLiteTextKey(self) }
+
     /// Reads `TEXT`, or an integer or real number as its decimal text.
     ///
     /// ```swift
@@ -189,6 +285,15 @@ extension Optional: SQLiteKey where Wrapped: SQLiteKey {
         guard let wrapped = self else { return nil }
         return try wrapped.sqliteJSONElement()
     }
+
+    /// `nil`, or the wrapped key's identity.
+    ///
+    /// ```swift
+    /// let handle: String? = "ann"
+    /// handle.sqliteIdentity  // Optional(SQLiteTextKey("ann"))
+    /// ```
+    @inlinable
+    public var sqliteIdentity: Wrapped.SQLiteIdentity? { self.map(\.sqliteIdentity) }
 
     /// Reads the wrapped key from the value; a value the wrapped type cannot read (including `NULL`) fails.
     ///

@@ -197,10 +197,10 @@ extension UUID: SQLiteColumnReadable {
 }
 
 extension SQLiteStatement {
-    /// The error for a key column value that does not convert to the loader's key type. The table loader adds the
-    /// table and the column.
+    /// The error for a row that matched no key of the batch: its key position (or key column value) is not one the
+    /// loader sent. The table loader adds the table and the column.
     @usableFromInline
-    func unreadableKey(_ value: SQLiteValue, as keyType: Any.Type) -> TableLoaderError {
-        TableLoaderError.unreadableKey(value, keyType: keyType, table: table ?? "", column: "")
+    func unreadableKey(_ value: SQLiteValue) -> TableLoaderError {
+        TableLoaderError.unreadableKey(value, table: table ?? "", column: "")
     }
 }

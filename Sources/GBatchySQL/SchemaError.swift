@@ -120,7 +120,8 @@ public struct TableLoaderError: Error, Sendable, Hashable, CustomStringConvertib
         public static let duplicateKey = Code(.duplicateKey)
         /// The key cannot be sent to SQLite exactly (text containing a NUL character); no query was made for it.
         public static let unsupportedKey = Code(.unsupportedKey)
-        /// A returned row's key column could not be read back as the loader's key type.
+        /// A returned row came back without the position or the value of a key of the batch (the statement did not
+        /// answer as the loader built it).
         public static let unreadableKey = Code(.unreadableKey)
 
         /// The code's name, such as `notFound`.
@@ -149,6 +150,7 @@ public struct TableLoaderError: Error, Sendable, Hashable, CustomStringConvertib
     /// How many rows matched, for ``Code/duplicateKey``.
     public let rowCount: Int?
 
+    @usableFromInline
     static func notFound(table: String, column: String, key: some Sendable) -> TableLoaderError {
         TableLoaderError(code: .notFound, table: table, column: column, key: shown(key), rowCount: nil)
     }
@@ -162,11 +164,8 @@ public struct TableLoaderError: Error, Sendable, Hashable, CustomStringConvertib
         TableLoaderError(code: .unsupportedKey, table: table, column: column, key: shown(key), rowCount: nil)
     }
 
-    static func unreadableKey(_ value: SQLiteValue, keyType: Any.Type, table: String, column: String)
-        -> TableLoaderError
-    {
-        TableLoaderError(
-            code: .unreadableKey, table: table, column: column, key: "\(value) as \(keyType)", rowCount: nil)
+    static func unreadableKey(_ value: SQLiteValue, table: String, column: String) -> TableLoaderError {
+        TableLoaderError(code: .unreadableKey, table: table, column: column, key: "\(value)", rowCount: nil)
     }
 
     func located(table: String, column: String) -> TableLoaderError {
@@ -194,10 +193,10 @@ public struct TableLoaderError: Error, Sendable, Hashable, CustomStringConvertib
             return "key \(key) for \(where_) contains a NUL character, which SQLite's json_each cannot carry exactly;"
                 + " it was not sent"
         default:
-            return "a row of \(where_) has key column value \(key) that cannot be read as the loader's key type"
+            return "a row of \(where_) came back with key position or value \(key), which is not a key of the batch"
         }
     }
 }
 
-/// `name` in double quotes, as SQL quotes identifiers, for messages.
-func quoted(_ name: String) -> String { sqlIdentifier(name) }
+/// `name` in double quotes, as SQL quotes identifiers, for messages; a NUL character shows as `\0`.
+func quoted(_ name: String) -> String { sqlIdentifier(name).replacingOccurrences(of: "\0", with: "\\0") }

@@ -4,10 +4,14 @@ import GBatchy
 ///
 /// Create it once per database and table with ``SQLiteDatabase/loader(_:table:key:caching:maxBatchSize:)`` and share
 /// it across requests. Inside a ``BatchContext``, every `load` issued in the same tick becomes one query,
-/// `SELECT <columns> FROM "table" WHERE "key" IN (SELECT value FROM json_each(?))`, binding the distinct keys as one
-/// JSON array; each caller gets its own row, or `nil` when there is none. Only the columns `Row` decodes are
-/// selected. The table and columns are checked against the schema at first use (``SchemaError``). All loader queries
-/// of one database in one tick run in one read transaction, so they see the same snapshot. Loaded rows are cached
+/// `SELECT "t"."col", …, "k"."key" FROM main.json_each(?) AS "k" JOIN "table" AS "t" ON "t"."key" = +"k"."value"`,
+/// binding the distinct keys as one JSON array; each caller gets its own row, or `nil` when there is none. Each row
+/// comes back with the position of the key it matched, so a key gets exactly the rows `WHERE "key" = ?` would give
+/// it (the column's collation and affinity, byte-wise text): two keys `NOCASE` equates both get the row, and
+/// canonically equivalent but different strings stay different keys (``SQLiteKey/sqliteIdentity``), in the batch
+/// and in the cache. Only the columns `Row` decodes are selected. The table and columns are checked against the
+/// schema at first use (``SchemaError``). All loader queries of one database in one tick run in one read
+/// transaction, so they see the same snapshot. Loaded rows are cached
 /// in the context (the core ``Loader``'s cache); a ``SQLiteDatabase/write(_:)`` made inside the context clears the
 /// cache of the tables it wrote.
 ///
@@ -25,20 +29,21 @@ import GBatchy
 /// A key that matches two rows fails with ``TableLoaderError/Code/duplicateKey``: use a ``GroupLoader`` for keys
 /// that are not unique. `TableLoader` is `Sendable`.
 public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable, TableCacheInvalidating {
-    /// The core loader underneath, named `table.key`: use it with ``BatchStatistics`` or other GBatchy helpers.
-    public let loader: Loader<Key, Row?>
+    /// The core loader underneath, named `table.key`: use it with ``BatchStatistics`` or other GBatchy helpers. Its
+    /// keys are the keys' ``SQLiteKey/sqliteIdentity``, which tells keys apart as SQLite does.
+    public let loader: Loader<Key.SQLiteIdentity, Row?>
     /// The table the loader reads.
     public let table: String
     /// The key column.
     public let keyColumn: String
-    private let source: TableSource<Key, Row>
+    private let source: TableSource<Key.SQLiteIdentity, Row>
 
     @usableFromInline
     init(
         database: SQLiteDatabase, table: String, key: String, caching: Bool, maxBatchSize: Int?,
-        reader: RowReader<Key, Row>
+        reader: RowReader<Key.SQLiteIdentity, Row>
     ) {
-        let source = TableSource<Key, Row>(
+        let source = TableSource<Key.SQLiteIdentity, Row>(
             database: database, table: table, keyColumn: key, orderBy: nil, descending: false, reader: reader)
         let answerRows = reader.answerRows
         self.source = source
@@ -67,8 +72,9 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Returns: The row, or `nil`.
     /// - Throws: ``SchemaError``, ``SQLiteError``, ``RowDecodingError``, ``TableLoaderError`` for a duplicate or
     ///   unsupported key, or `CancellationError`.
+    @inlinable
     public func load(_ key: Key) async throws -> Row? {
-        try await loader.load(key)
+        try await loader.load(key.sqliteIdentity)
     }
 
     /// Loads the row of `key`, and throws when the table has none.
@@ -81,8 +87,9 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Returns: The row.
     /// - Throws: ``TableLoaderError`` with ``TableLoaderError/Code/notFound``, naming the table, the key column and
     ///   the key, or what ``load(_:)`` throws.
+    @inlinable
     public func loadRequired(_ key: Key) async throws -> Row {
-        guard let row = try await loader.load(key) else {
+        guard let row = try await loader.load(key.sqliteIdentity) else {
             throw TableLoaderError.notFound(table: table, column: keyColumn, key: key)
         }
         return row
@@ -97,8 +104,9 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     ///
     /// - Parameter key: The key.
     /// - Returns: A future of the row, or of `nil`.
+    @inlinable
     public func future(_ key: Key) -> BatchFuture<Row?> {
-        loader.future(key)
+        loader.future(key.sqliteIdentity)
     }
 
     /// Loads many keys in one tick and keeps each key's own result.
@@ -109,8 +117,9 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     ///
     /// - Parameter keys: The keys, duplicates allowed.
     /// - Returns: One result per key, in the order of `keys`.
+    @inlinable
     public func loadMany(_ keys: some Sequence<Key>) async -> [Result<Row?, any Error>] {
-        await loader.loadMany(keys)
+        await loader.loadMany(keys.map { $0.sqliteIdentity })
     }
 
     /// Loads many keys in one tick and returns their rows (`nil` for missing ones).
@@ -122,8 +131,9 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Parameter keys: The keys.
     /// - Returns: One row or `nil` per key, in the order of `keys`.
     /// - Throws: The error of the first failed key.
+    @inlinable
     public func loadAll(_ keys: some Sequence<Key>) async throws -> [Row?] {
-        try await loader.loadAll(keys)
+        try await loader.loadAll(keys.map { $0.sqliteIdentity })
     }
 
     /// Puts `row` in the current context's cache for `key`, unless the key is cached already.
@@ -135,8 +145,9 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Parameters:
     ///   - key: The key.
     ///   - row: The row, or `nil` to record that there is none.
+    @inlinable
     public func prime(_ key: Key, _ row: Row?) {
-        loader.prime(key, row)
+        loader.prime(key.sqliteIdentity, row)
     }
 
     /// Removes `key` from the current context's cache.
@@ -146,8 +157,9 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// ```
     ///
     /// - Parameter key: The key.
+    @inlinable
     public func clear(_ key: Key) {
-        loader.clear(key)
+        loader.clear(key.sqliteIdentity)
     }
 
     /// Empties this loader's cache in the current context.

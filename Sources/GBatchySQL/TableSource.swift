@@ -1,4 +1,5 @@
 import Foundation
+import GBatchyCSQLite
 import GBatchy
 
 /// The SQL side of one table loader: its identifiers, its statement (built once, after checking the schema), and
@@ -6,11 +7,31 @@ import GBatchy
 ///
 /// `Sendable`: its identifiers are constants and the built statement sits behind a lock.
 final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
-    /// The statement of this loader, built from the schema.
-    struct Statement: Sendable {
+    /// The statements of this loader, built from the schema.
+    struct Statement: Sendable, Equatable {
+        /// The join, which answers every batch.
+        let sql: String
+        /// The index of the result column that holds the position of the matched key in the bound JSON array.
+        let positionIndex: Int32
+        /// For a group loader with an `orderBy`, where it is exact: the `IN` form, which the key column's index
+        /// answers in order without sorting.
+        let ordered: Ordered?
+    }
+
+    /// The `IN` form of a group loader with an `orderBy`: `WHERE "t"."key" IN (SELECT +value FROM json_each(?))
+    /// ORDER BY "t"."key", "t"."orderBy"`, each row matched back to its key by the key column's value.
+    ///
+    /// The join must sort its rows to order each key's run; this form needs no sort when an index starts with the
+    /// key column. Matching by value is exact only where a row's key column value equals exactly one bound key, and
+    /// reads back as that key: a `BINARY` key column, keys of the library's own types (``SQLiteKey/sqliteIdentity``
+    /// reads back byte for byte), integer keys, or text keys on a column of `TEXT` or `BLOB` affinity (no number
+    /// conversion). Any other batch uses the join.
+    struct Ordered: Sendable, Equatable {
         let sql: String
         /// The index of the key column in the result.
         let keyIndex: Int32
+        /// Whether text keys are exact too (the key column has `TEXT` or `BLOB` affinity).
+        let acceptsText: Bool
     }
 
     let database: SQLiteDatabase
@@ -21,6 +42,9 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// The columns `Row` decodes, or `nil` to select every column of the table.
     private let columns: [DecodedColumn]?
     private let statement = Locked<Statement?>(nil)
+    /// The schema `json_each` is called through: `main`, or `temp` while `main` holds an object named `json_each`,
+    /// which would shadow the function. Checked again after a query fails to prepare.
+    private let keysSchema = Locked("main")
     let reader: RowReader<Key, Row>
 
     init(
@@ -36,45 +60,52 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         self.columns = decodedColumns(Row.self)
     }
 
-    /// The rows of `keys` with the key of each, in the order of the query, and the keys that failed before any query
-    /// (NUL in text).
+    /// The rows of `keys`, each with the index in `keys` of the key it matched, in the order of the query; and, by
+    /// index, the keys that failed before any query (NUL in text).
     ///
     /// `nil` keys never match and are not sent. No query runs when no key is left.
-    func fetch(_ keys: [Key]) async throws -> (rows: [(key: Key, row: Row)], failures: [Key: any Error]) {
-        var json = "["
-        json.reserveCapacity(keys.count * 8 + 2)
-        var keyCount = 0
-        var failures: [Key: any Error] = [:]
-        for key in keys {
-            do {
-                guard let element = try key.sqliteJSONElement() else { continue }
-                if keyCount > 0 { json += "," }
-                json += element
-                keyCount += 1
-            } catch let error as TableLoaderError {
-                failures[key] = error.located(table: table, column: keyColumn)
+    func fetch(_ keys: [Key]) async throws -> (
+        rows: [(index: Int, row: Row)], failures: [Int: any Error]
+    ) {
+        let batch = reader.encodeKeys(keys, orderBy != nil)
+        var failures = batch.failures
+        for (index, failure) in failures {
+            if let error = failure as? TableLoaderError {
+                failures[index] = error.located(table: table, column: keyColumn)
             }
         }
-        guard keyCount > 0 else { return ([], failures) }
-        json += "]"
+        guard !batch.sent.isEmpty else { return ([], failures) }
         let statement = try await checkedStatement()
         do {
-            return (try await run(statement, json: json, keyCount: keyCount), failures)
+            return (try await run(statement, batch, keys), failures)
         } catch let error as SQLiteError {
             // The schema may have changed since the check: check again, then retry once if the statement changed
-            // (an optional column was dropped), or fail every key with the ``SchemaError`` (a needed one was).
+            // (an optional column was dropped, an object named json_each appeared), or fail every key with the
+            // ``SchemaError`` (a needed column was dropped).
             let rebuilt = try await rebuiltStatement(after: error, failed: statement)
-            return (try await run(rebuilt, json: json, keyCount: keyCount), failures)
+            return (try await run(rebuilt, batch, keys), failures)
         }
     }
 
-    private func run(_ statement: Statement, json: String, keyCount: Int) async throws -> [(key: Key, row: Row)] {
-        let (table, column, readRows) = (table, keyColumn, reader.readRows)
+    private func run(_ statement: Statement, _ batch: EncodedKeys, _ keys: [Key]) async throws
+        -> [(index: Int, row: Row)]
+    {
+        let (table, column, readRows, sent, json) = (table, keyColumn, reader.readRows, batch.sent, batch.json)
+        var sql = statement.sql
+        var resultColumn = statement.positionIndex
+        var keyIndexes: [Key: Int]?
+        if let ordered = statement.ordered, Key.self is any SQLiteExactKey.Type,
+            batch.allIntegers || (batch.allText && ordered.acceptsText)
+        {
+            sql = ordered.sql
+            resultColumn = ordered.keyIndex
+            keyIndexes = Dictionary(sent.map { (keys[$0], $0) }, uniquingKeysWith: { first, _ in first })
+        }
         do {
-            return try await database.read { connection in
-                try connection.withCachedStatement(statement.sql) { prepared in
-                    try prepared.bind([.text(json)], keyCount: keyCount, table: table)
-                    return try readRows(prepared, statement.keyIndex, keyCount)
+            return try await database.read { [sql, resultColumn, keyIndexes] connection in
+                try connection.withCachedStatement(sql) { prepared in
+                    try prepared.bind([.text(json)], keyCount: sent.count, table: table)
+                    return try readRows(prepared, resultColumn, sent, keyIndexes)
                 }
             }
         } catch let error as TableLoaderError {
@@ -92,8 +123,20 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     }
 
     private func buildFromSchema() async throws -> Statement {
-        guard let existing = try await database.tableColumns(table) else { throw SchemaError.unknownTable(table) }
-        return try build(existing: existing)
+        // SQLite reads names up to a NUL character: the check would find the table of the truncated name.
+        guard !table.contains("\0") else { throw SchemaError.unknownTable(table) }
+        let keysSchema = keysSchema.withLock { $0 }
+        guard orderBy != nil, !keyColumn.contains("\0") else {
+            guard let existing = try await database.tableColumns(table) else { throw SchemaError.unknownTable(table) }
+            return try build(existing: existing, keysSchema: keysSchema, keyColumnInfo: nil)
+        }
+        // A group loader with an `orderBy` also reads how its key column compares, for the `IN` form.
+        let (table, keyColumn) = (table, keyColumn)
+        let (existing, info) = try await database.read { connection in
+            (try connection.tableColumns(table), connection.keyColumnInfo(table: table, column: keyColumn))
+        }
+        guard let existing else { throw SchemaError.unknownTable(table) }
+        return try build(existing: existing, keysSchema: keysSchema, keyColumnInfo: info)
     }
 
     /// After a failed query: the statement rebuilt from the current schema when it differs from the one that
@@ -101,16 +144,39 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// A failed check is not remembered, so the next batch checks the schema again.
     private func rebuiltStatement(after error: SQLiteError, failed: Statement) async throws -> Statement {
         statement.withLock { $0 = nil }
+        // A statement that fails to prepare fails with SQLITE_ERROR; the check's own failure leaves `error` to tell.
+        if error.resultCode == .error, let shadowed = try? await mainShadowsJSONEach() {
+            keysSchema.withLock { $0 = shadowed ? "temp" : "main" }
+        }
         let rebuilt = try await buildFromSchema()
-        guard rebuilt.sql != failed.sql else { throw error }
+        guard rebuilt != failed else { throw error }
         statement.withLock { $0 = rebuilt }
         return rebuilt
     }
 
+    /// Whether the `main` schema holds a table or view named `json_each`, which `main.json_each(?)` would name
+    /// instead of the function.
+    private func mainShadowsJSONEach() async throws -> Bool {
+        let sql = "SELECT count(*) FROM main.sqlite_schema WHERE type IN ('table', 'view')"
+            + " AND name = 'json_each' COLLATE NOCASE"
+        return try await database.query(sql, as: Int.self).first ?? 0 > 0
+    }
+
     /// Builds the statement from the table's real columns, or throws ``SchemaError``.
-    func build(existing: [String]) throws -> Statement {
+    ///
+    /// The keys are bound as one JSON array and joined with the table, the key column on the left of `=` so that
+    /// its collation decides what matches, and the key as `+"k"."value"`, which has no affinity, as a bound parameter
+    /// has not (`json_each`'s column would have `BLOB` affinity, and a `TEXT` column would then never equal the
+    /// integer 7): `SELECT "t"."id", "t"."handle", "k"."key" FROM main.json_each(?) AS "k" JOIN "users" AS "t"
+    /// ON "t"."handle" = +"k"."value"` matches what `WHERE "handle" = ?` matches. The last column is each row's key
+    /// position, so a row goes to exactly the key SQLite matched it with, and two keys the collation equates (`'Ann'`
+    /// and `'ann'` under `NOCASE`) both get it. SQLite walks the array and searches the key column's index for each
+    /// element. A group loader with an `orderBy` also gets the ordered `IN` form (``Ordered``) where it is exact.
+    func build(existing: [String], keysSchema: String, keyColumnInfo: KeyColumnInfo?) throws -> Statement {
         func real(_ name: String) -> String? {
-            existing.first { $0.caseInsensitiveCompare(name) == .orderedSame }
+            // No real column contains NUL; Foundation's comparison would match one to a name cut at the NUL.
+            guard !name.contains("\0") else { return nil }
+            return existing.first { $0.caseInsensitiveCompare(name) == .orderedSame }
         }
         func require(_ name: String, role: String) throws -> String {
             guard let column = real(name) else {
@@ -121,11 +187,11 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         let key = try require(keyColumn, role: "the key column")
         let order = try orderBy.map { try require($0, role: "the orderBy column") }
 
-        // Every column is qualified with the table: SQLite reads a lone double-quoted name that matches no column
-        // as a string literal, so after a column is dropped `"bio"` would silently select the text 'bio', where
-        // `"authors"."bio"` fails to prepare and the loader reports the drift.
-        let tableName = sqlIdentifier(table)
-        func qualified(_ name: String) -> String { "\(tableName).\(sqlIdentifier(name))" }
+        // Every column is qualified with the table's alias: SQLite reads a lone double-quoted name that matches no
+        // column as a string literal, so after a column is dropped `"bio"` would silently select the text 'bio',
+        // where `"t"."bio"` fails to prepare and the loader reports the drift. The aliases are the loader's own, so
+        // no table name can clash with them.
+        func qualified(_ name: String) -> String { "\"t\".\(sqlIdentifier(name))" }
 
         var selected: [String] = []
         var keyIndex: Int?
@@ -144,22 +210,75 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             selected = existing.map(qualified)
             keyIndex = existing.firstIndex(of: key)
         }
-        if keyIndex == nil {
-            keyIndex = selected.count
-            selected.append(qualified(key))
-        }
-        var sql = "SELECT \(selected.joined(separator: ", ")) FROM \(tableName) WHERE \(qualified(key))"
-            + " IN (SELECT value FROM json_each(?))"
+        let rowColumns = selected
+        // Last, so that the row's own columns keep their positions and names come first when decoding.
+        let positionIndex = selected.count
+        selected.append("\"k\".\"key\"")
+        var sql = "SELECT \(selected.joined(separator: ", ")) FROM \(keysSchema).json_each(?) AS \"k\""
+            + " JOIN \(sqlIdentifier(table)) AS \"t\" ON \(qualified(key)) = +\"k\".\"value\""
+        var ordered: Ordered?
         if let order {
-            // Ordered by key first, so that each key's rows come as one run and are grouped without a lookup per
-            // row; within a key, by `orderBy`.
-            sql += " ORDER BY \(qualified(key)), \(qualified(order))\(descending ? " DESC" : "")"
+            let direction = descending ? " DESC" : ""
+            // By key position first, so that each key's rows are one run; within a key, by `orderBy`.
+            sql += " ORDER BY \"k\".\"key\", \(qualified(order))\(direction)"
+            if let keyColumnInfo, keyColumnInfo.isBinary {
+                var selected = rowColumns
+                if keyIndex == nil {
+                    keyIndex = selected.count
+                    selected.append(qualified(key))
+                }
+                ordered = Ordered(
+                    sql: "SELECT \(selected.joined(separator: ", ")) FROM \(sqlIdentifier(table)) AS \"t\" WHERE "
+                        + "\(qualified(key)) IN (SELECT +value FROM \(keysSchema).json_each(?)) "
+                        + "ORDER BY \(qualified(key)), \(qualified(order))\(direction)",
+                    keyIndex: Int32(keyIndex ?? 0), acceptsText: keyColumnInfo.keepsText)
+            }
         }
-        return Statement(sql: sql, keyIndex: Int32(keyIndex ?? 0))
+        return Statement(sql: sql, positionIndex: Int32(positionIndex), ordered: ordered)
     }
 }
 
 /// `name` as an SQL identifier: in double quotes, with embedded double quotes doubled.
 func sqlIdentifier(_ name: String) -> String {
     "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}
+
+/// How a table's key column compares values: from its declared type and collation.
+struct KeyColumnInfo: Sendable, Equatable {
+    /// Whether the column's collation is `BINARY`.
+    let isBinary: Bool
+    /// Whether the column's affinity (from its declared type) is `TEXT` or `BLOB`, which convert no text key to
+    /// a number.
+    let keepsText: Bool
+}
+
+/// A key type whose ``SQLiteKey/init(sqliteKeyValue:)`` reads a key column value back as exactly the key that was
+/// bound, when the column compares as `BINARY` without converting text: the library's own key types.
+protocol SQLiteExactKey {}
+
+extension Int: SQLiteExactKey {}
+extension Int64: SQLiteExactKey {}
+extension UUID: SQLiteExactKey {}
+extension SQLiteTextKey: SQLiteExactKey {}
+extension Optional: SQLiteExactKey where Wrapped: SQLiteExactKey {}
+
+extension SQLiteConnection {
+    /// How `column` of `table` compares values, from its declared type and collation; `nil` when SQLite cannot say
+    /// (no such column, or a view's computed column).
+    func keyColumnInfo(table: String, column: String) -> KeyColumnInfo? {
+        var declaredType: UnsafePointer<CChar>?
+        var collation: UnsafePointer<CChar>?
+        guard
+            sqlite3_table_column_metadata(handle, nil, table, column, &declaredType, &collation, nil, nil, nil)
+                == SQLITE_OK
+        else { return nil }
+        let type = declaredType.map { String(cString: $0).uppercased() } ?? ""
+        // SQLite's affinity rules, in their order: INT, then CHAR/CLOB/TEXT, then BLOB or no type.
+        let keepsText =
+            !type.contains("INT")
+            && (type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT") || type.contains("BLOB")
+                || type.isEmpty)
+        let isBinary = collation.map { String(cString: $0).uppercased() == "BINARY" } ?? true
+        return .init(isBinary: isBinary, keepsText: keepsText)
+    }
 }

@@ -181,7 +181,7 @@ struct FaultTests {
                         let sqliteError = try #require(error as? SQLiteError, "\(String(describing: error))")
                         #expect(SQLiteError.corrupt ~= sqliteError)
                         #expect(sqliteError.message.contains("malformed"))
-                        #expect(sqliteError.sql?.contains(#"FROM "items""#) == true)
+                        #expect(sqliteError.sql?.contains(#""items" AS "t""#) == true)
                         #expect(sqliteError.description.contains(path))
                     }
                     #expect(currentStatistics["items.id"].batchSizes == [3])

@@ -68,9 +68,11 @@ struct HostileInputMoreTests {
             try await withBatchContext { () async throws in
                 _ = try await (byHandle.load("alice"), groupByHandle.load("alice"))
             }
-            let single = #"SELECT "users"."id", "users"."uuid", "users"."handle" FROM "users" WHERE "users"."handle" IN "#
-                + #"(SELECT value FROM json_each(?))"#
-            let grouped = single + #" ORDER BY "users"."handle", "users"."id""#
+            let single = #"SELECT "t"."id", "t"."uuid", "t"."handle", "k"."key" FROM main.json_each(?) AS "k" "#
+                + #"JOIN "users" AS "t" ON "t"."handle" = +"k"."value""#
+            // The key column is BINARY text: the group loader's ordered form is exact for text keys.
+            let grouped = #"SELECT "t"."id", "t"."uuid", "t"."handle" FROM "users" AS "t" WHERE "t"."handle" IN "#
+                + #"(SELECT +value FROM main.json_each(?)) ORDER BY "t"."handle", "t"."id""#
             let hostile = [
                 "'); DROP TABLE users; --", "' OR '1'='1", "\"; DELETE FROM posts; --", "%", "_", "%%", "\\",
                 "]", "[\"alice\"]", "\", \"alice", "alice' --", "zoë", "😀", String(repeating: "'; --", count: 200_000),

@@ -37,8 +37,8 @@ struct HostileInputTests {
             #expect(queries[0].keyCount == keys.count - 1)
             #expect(
                 queries[0].sql
-                    == #"SELECT "users"."id", "users"."uuid", "users"."handle" FROM "users" WHERE "users"."handle" IN "#
-                    + #"(SELECT value FROM json_each(?))"#)
+                    == #"SELECT "t"."id", "t"."uuid", "t"."handle", "k"."key" FROM main.json_each(?) AS "k" "#
+                    + #"JOIN "users" AS "t" ON "t"."handle" = +"k"."value""#)
             #expect(db.queryLog.entries.allSatisfy { $0.sql.hasPrefix("SELECT") || $0.sql == "BEGIN DEFERRED" || $0.sql == "COMMIT" })
             #expect(try await count("users", in: db) == 7)
         }
@@ -79,7 +79,7 @@ struct HostileInputTests {
             #expect(loaderQueries(db).isEmpty)
             #expect(
                 db.queryLog.entries.allSatisfy {
-                    $0.sql == "SELECT name FROM pragma_table_xinfo(?)" || $0.sql == "BEGIN DEFERRED" || $0.sql == "COMMIT"
+                    $0.sql == "SELECT name FROM main.pragma_table_xinfo(?)" || $0.sql == "BEGIN DEFERRED" || $0.sql == "COMMIT"
                 })
             #expect(try await count("users", in: db) == 5)
             #expect(try await count("posts", in: db) == 12)
@@ -109,7 +109,8 @@ struct HostileInputTests {
             }
             #expect(
                 loaderQueries(db).map(\.sql) == [
-                    #"SELECT "users"."id", "users"."handle" FROM "users" WHERE "users"."id" IN (SELECT value FROM json_each(?))"#
+                    #"SELECT "t"."id", "t"."handle", "k"."key" FROM main.json_each(?) AS "k" JOIN "users" AS "t" "#
+                        + #"ON "t"."id" = +"k"."value""#
                 ])
         }
     }

@@ -31,15 +31,14 @@ struct TableLoaderTests {
             #expect(queries.map(\.keyCount).sorted { ($0 ?? 0) < ($1 ?? 0) } == [1, 2])
             #expect(
                 queries.contains {
-                    $0.sql == #"SELECT "users"."id", "users"."uuid", "users"."handle" FROM "users" WHERE "users"."id" IN "#
-                        + #"(SELECT value FROM json_each(?))"#
+                    $0.sql == #"SELECT "t"."id", "t"."uuid", "t"."handle", "k"."key" FROM main.json_each(?) AS "k" "#
+                        + #"JOIN "users" AS "t" ON "t"."id" = +"k"."value""#
                 })
             #expect(
                 queries.contains {
-                    $0.sql == #"SELECT "posts"."id", "posts"."title", "posts"."status", "posts"."score", "#
-                        + #""posts"."author_id", "posts"."published_at", "posts"."is_featured" FROM "posts" "#
-                        + #"WHERE "posts"."author_id" IN (SELECT value FROM json_each(?)) "#
-                        + #"ORDER BY "posts"."author_id", "posts"."id""#
+                    $0.sql == #"SELECT "t"."id", "t"."title", "t"."status", "t"."score", "t"."author_id", "#
+                        + #""t"."published_at", "t"."is_featured" FROM "posts" AS "t" WHERE "t"."author_id" IN "#
+                        + #"(SELECT +value FROM main.json_each(?)) ORDER BY "t"."author_id", "t"."id""#
                 })
             // The only other statements are the two schema lookups and the tick's read transaction (or, in memory,
             // one per query).
@@ -154,7 +153,7 @@ struct TableLoaderTests {
             }
             let queries = loaderQueries(db)
             #expect(queries.count == 4)  // one per loader; the nil handle was not sent
-            #expect(queries.first { $0.sql.contains(#"WHERE "users"."handle""#) && $0.keyCount == 2 } != nil)
+            #expect(queries.first { $0.sql.contains(#"ON "t"."handle" = +"k"."value""#) && $0.keyCount == 2 } != nil)
             #expect(try await count("users", in: db) == 5)
         }
     }
