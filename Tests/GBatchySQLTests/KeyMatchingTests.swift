@@ -34,7 +34,7 @@ struct KeyMatchingTests {
     ])
     func loadersAgreeWithWhereKeyEqualsOnRandomKeys(column: String, seed: UInt64) async throws {
         let pool = column == "INTEGER" ? Self.numericKeys : Self.textKeys
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         try await withTemporaryDatabase { db, _ in
             try await db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, k \(column)); CREATE INDEX t_k ON t(k)")
             let values = (0..<40).map { _ in pool[Int.random(in: pool.indices, using: &random)] }
@@ -84,7 +84,7 @@ struct KeyMatchingTests {
     /// affinity: each key gets what `WHERE k = ?` gives it, each group in `orderBy` order, ascending and descending.
     @Test(arguments: [("INTEGER", 11), ("TEXT", 12), ("REAL", 13), ("", 14), ("NUMERIC COLLATE NOCASE", 15)])
     func integerKeysAgreeWithWhereKeyEquals(column: String, seed: UInt64) async throws {
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         try await withTemporaryDatabase { db, _ in
             try await db.execute(
                 "CREATE TABLE t(id INTEGER PRIMARY KEY, k \(column), rank INTEGER); CREATE INDEX t_k ON t(k)"
@@ -345,22 +345,5 @@ struct KeyMatchingTests {
             }
             #expect(loaderQueries(db).compactMap(\.keyCount).sorted() == [1, 2])
         }
-    }
-}
-
-/// SplitMix64: a small seeded generator, so that a failing seed replays.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
