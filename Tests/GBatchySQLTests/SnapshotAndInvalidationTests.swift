@@ -4,7 +4,7 @@ import Testing
 
 @testable import GBatchySQL
 
-@Suite("One snapshot per tick, write invalidation, schema drift")
+@Suite("One snapshot per tick, write invalidation, schema drift", .timeLimit(.minutes(1)))
 struct SnapshotAndInvalidationTests {
     /// A write from another database handle commits in the middle of a tick; every read of the tick still sees the
     /// data as it was when the tick's snapshot started.
