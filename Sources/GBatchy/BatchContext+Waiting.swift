@@ -107,6 +107,17 @@ extension BatchContext {
         }
     }
 
+    /// Counts a task suspended on a ``FuturePromise`` of this context in its statistics.
+    func countWaiterSuspended() {
+        state.withLock { $0.waitersSuspended += 1 }
+    }
+
+    /// Counts `count` tasks resumed from a ``FuturePromise`` of this context in its statistics.
+    func countWaitersResumed(_ count: Int) {
+        guard count > 0 else { return }
+        state.withLock { $0.waitersResumed += count }
+    }
+
     /// Resumes a cancelled waiter, unless its batch has already resumed it.
     @inlinable
     func cancelWaiter<Value>(_ id: UInt64, in store: BatchStore<Value>) {

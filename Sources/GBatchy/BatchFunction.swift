@@ -157,10 +157,10 @@ public final class BatchFunction<Input: Sendable, Output: Sendable>: Sendable {
 
 /// A ``BatchFunction``'s queue inside one context.
 ///
-/// Every method runs under the context lock. `@unchecked Sendable`: batch runs capture it but never touch its
-/// mutable fields.
+/// Every method runs under the context lock. Not `Sendable`: the batch runs it starts capture the function and the
+/// context, never the queue.
 @usableFromInline
-final class FunctionQueue<Input: Sendable, Output: Sendable>: ContextQueue, @unchecked Sendable {
+final class FunctionQueue<Input: Sendable, Output: Sendable>: ContextQueue {
     @usableFromInline let function: BatchFunction<Input, Output>
     @usableFromInline unowned let context: BatchContext
     @exclusivity(unchecked) @usableFromInline var pending: PendingBatches<Input, Output>

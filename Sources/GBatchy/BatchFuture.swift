@@ -69,6 +69,16 @@ public struct BatchFuture<Value: Sendable>: BatchAwaitable {
         }
     }
 
+    /// The context whose statistics count the waits on a future derived from this one: the context of this future's
+    /// batch, or the current one when it has none (a ready value).
+    var context: BatchContext? {
+        switch source {
+        case .ready: BatchContext.current
+        case .slot(let context, _): context
+        case .promise(let promise): promise.context ?? BatchContext.current
+        }
+    }
+
     /// Calls `callback` with the result once it arrives, without a task.
     func whenFinished(_ callback: @escaping @Sendable (Result<Value, any Error>) -> Void) {
         switch source {
@@ -95,7 +105,7 @@ public struct BatchFuture<Value: Sendable>: BatchAwaitable {
         if case .ready(let result) = source {
             return BatchFuture<NewValue>(result: result.flatMap { value in Result { try transform(value) } })
         }
-        let promise = FuturePromise<NewValue>()
+        let promise = FuturePromise<NewValue>(context: context)
         whenFinished { result in
             promise.resolve(result.flatMap { value in Result { try transform(value) } })
         }
@@ -116,7 +126,7 @@ public struct BatchFuture<Value: Sendable>: BatchAwaitable {
     public func flatMap<NewValue: Sendable>(
         _ transform: @escaping @Sendable (Value) throws -> BatchFuture<NewValue>
     ) -> BatchFuture<NewValue> {
-        let promise = FuturePromise<NewValue>()
+        let promise = FuturePromise<NewValue>(context: context)
         whenFinished { result in
             switch result {
             case .success(let value):

@@ -12,7 +12,7 @@
 /// Bodies called from nonisolated code run on the context's executor and need no barrier; the barrier costs one
 /// short task per tick, and only while an actor-isolated body is open.
 @usableFromInline
-struct CallerBarrier {
+struct CallerBarrier: Sendable {
     /// The actors of the bodies open in the context, each with the identifier its body was given.
     var callers: [(id: UInt64, actor: any Actor, priority: TaskPriority)] = []
     var nextCallerID: UInt64 = 0

@@ -113,3 +113,17 @@ struct ContextState {
         queueOrder.append(queue)
     }
 }
+
+/// `@unchecked Sendable`, argued: the one state behind a ``Locked`` that the compiler cannot check, because it holds
+/// the context's loader and batch-function queues (`any ContextQueue`), which are mutable classes and not `Sendable`.
+/// It is safe because:
+/// - A `ContextState` exists only as the state of its context's lock (`BatchContext.state`). Every use reaches it
+///   through ``Locked/withLock(_:)`` as `inout`, and no `withLock` body returns it, a copy of it, or one of its
+///   queues: they return counters, slots, flags and ``BatchRun``s.
+/// - The queues are reachable only from it, so they are touched only while that lock is held (``ContextQueue``'s
+///   rule). A ``BatchRun`` that outlives the lock captures a ``LoaderQueue``, which is `@unchecked Sendable` and goes
+///   back through the lock (`BatchContext.finish(_:with:cleanup:)`) to touch its fields, or, for a ``BatchFunction``,
+///   only the function and the context, never its queue.
+/// So the lock serializes every access to everything the state references, and the state never crosses a thread any
+/// other way.
+extension ContextState: @unchecked Sendable {}

@@ -2,6 +2,11 @@
 ///
 /// Unlike a batch store it belongs to no context, so it has a lock of its own. Its waiters are resumed exactly once,
 /// by the value or by cancellation, whichever removes them first.
+///
+/// The tasks that wait here are counted in the statistics of ``context`` (``BatchStatistics/waitersSuspended`` and
+/// ``BatchStatistics/waitersResumed``), as waits on a batch store are counted in its context's. Lock order: this
+/// promise's lock, then the context's; never the other way round (the context never calls into a promise while it
+/// holds its lock: callbacks run after it is released).
 @usableFromInline
 final class FuturePromise<Value: Sendable>: Sendable {
     private struct State {
@@ -12,6 +17,15 @@ final class FuturePromise<Value: Sendable>: Sendable {
 
     private let state = Locked(State())
 
+    /// The context whose statistics count the tasks waiting here: that of the batch the value derives from. Weak: a
+    /// promise does not keep a context alive, and nobody reads the statistics of a context that is gone.
+    weak let context: BatchContext?
+
+    /// Creates a promise whose waits count in the statistics of `context` (none when `nil`).
+    init(context: BatchContext?) {
+        self.context = context
+    }
+
     /// Sets the result, once; later calls are ignored.
     func resolve(_ result: Result<Value, any Error>) {
         let waiters: [Waiter<Value>] = state.withLock { state in
@@ -21,6 +35,7 @@ final class FuturePromise<Value: Sendable>: Sendable {
             state.waiters = []
             return waiters
         }
+        context?.countWaitersResumed(waiters.count(where: \.isSuspendedTask))
         for waiter in waiters {
             waiter.resume(with: result)
         }
@@ -51,13 +66,18 @@ final class FuturePromise<Value: Sendable>: Sendable {
                     if let result = state.result { return result }
                     if Task.isCancelled { return .failure(CancellationError()) }
                     state.waiters.append(.value(id: id, index: 0, continuation))
+                    // Counted before `resolve` or the cancellation handler can see the waiter (they take this lock
+                    // first), so the context's `waiting` never goes below zero.
+                    context?.countWaiterSuspended()
                     return nil
                 }
                 if let immediate { continuation.resume(with: immediate) }
             }
         } onCancel: {
             let waiter = state.withLock { $0.waiters.removeWaiter(id: id) }
-            waiter?.resumeCancelled()
+            guard let waiter else { return }
+            context?.countWaitersResumed(1)
+            waiter.resumeCancelled()
         }
     }
 

@@ -82,16 +82,19 @@ extension Loader {
 
     /// Removes `key` from the current context's cache, so that the next load fetches it again.
     ///
-    /// A batch already running for the key still answers its waiters.
+    /// A batch already running for the key still answers its waiters. In a context that never used the loader it
+    /// does nothing: it creates no queue and no statistics entry.
     @inlinable
     public func clear(_ key: Key) {
-        BatchContext.current?.withQueue(of: self) { queue, _ in queue.cache[key] = nil }
+        BatchContext.current?.withExistingQueue(of: self) { queue in queue.cache[key] = nil }
     }
 
     /// Empties this loader's cache in the current context.
+    ///
+    /// In a context that never used the loader it does nothing: it creates no queue and no statistics entry.
     @inlinable
     public func clearAll() {
-        BatchContext.current?.withQueue(of: self) { queue, _ in queue.cache.removeAll() }
+        BatchContext.current?.withExistingQueue(of: self) { queue in queue.cache.removeAll() }
     }
 }
 
@@ -105,6 +108,20 @@ extension BatchContext {
         state.withLock { state in
             let queue = state.queue(for: loader) { LoaderQueue(loader: loader, context: self) }
             return body(queue, &state)
+        }
+    }
+
+    /// Runs `body` with the loader's queue in this context, under the context lock, when the context has one; when
+    /// the loader was never used in this context, does nothing (there is no cache to change).
+    @inlinable
+    func withExistingQueue<Key, Value>(
+        of loader: Loader<Key, Value>,
+        _ body: (LoaderQueue<Key, Value>) -> Void
+    ) {
+        state.withLock { state in
+            // Keyed by the loader's identity, and the queue's type is fixed by the loader's type (as in `queue(for:)`).
+            guard let queue = state.queues[ObjectIdentifier(loader)] else { return }
+            body(unsafeDowncast(queue, to: LoaderQueue<Key, Value>.self))
         }
     }
 

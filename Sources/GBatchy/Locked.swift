@@ -12,10 +12,12 @@ import Darwin
 /// ThreadSanitizer cannot see it and reports every access it guards as a race. A pthread mutex costs the same when
 /// uncontended and is understood by the sanitizer, so `swift test --sanitize=thread` stays meaningful.
 ///
-/// `@unchecked Sendable`: `state` is read and written only inside ``withLock(_:)``, while `mutex` is held. The mutex
-/// lives in its own allocation, so its address never moves.
+/// `Sendable` when `State` is: `state` is read and written only inside ``withLock(_:)``, while `mutex` is held, and the
+/// mutex lives in its own allocation, so its address never moves. The lock orders the accesses but does not make the
+/// state itself safe to share: a value moved in or out of ``withLock(_:)`` crosses threads, so it must be `Sendable`.
+/// A state that is not (the context's, which holds its loaders' queues) says why it is safe where it is declared.
 @usableFromInline
-package final class Locked<State>: @unchecked Sendable {
+package final class Locked<State> {
     @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
     @exclusivity(unchecked) @usableFromInline var state: State
 
@@ -41,3 +43,7 @@ package final class Locked<State>: @unchecked Sendable {
         return try body(&state)
     }
 }
+
+/// The conformance the compiler cannot check: a class with a mutable field. ``Locked/withLock(_:)`` serializes every
+/// access to it.
+extension Locked: @unchecked Sendable where State: Sendable {}

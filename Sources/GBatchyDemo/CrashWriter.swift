@@ -31,11 +31,7 @@ enum CrashWriter {
         return String(repeating: "\(tx).\(part);", count: repetitions)
     }
 
-    static func run(path: String?) async throws {
-        guard let path else {
-            FileHandle.standardError.write(Data("usage: gbatchy-demo crash-writer PATH\n".utf8))
-            exit(2)
-        }
+    static func run(path: String) async throws {
         let db = try SQLiteDatabase(path: path)
         try await db.write { conn in try conn.execute(schema) }
         try await withThrowingTaskGroup(of: Void.self) { group in

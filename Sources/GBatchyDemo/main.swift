@@ -1,11 +1,22 @@
-let arguments = CommandLine.arguments.dropFirst()
-switch arguments.first {
-case "seed":
+import Foundation
+
+let command: DemoCommand
+do {
+    command = try DemoCommand.parse(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("gbatchy-demo: \(error.message)\n\n\(DemoCommand.usage)".utf8))
+    exit(2)
+}
+
+switch command {
+case .help:
+    print(DemoCommand.usage, terminator: "")
+case .seed:
     try await SeedExample.test()
-case "crash-writer":
-    try await CrashWriter.run(path: arguments.dropFirst().first)
-case "chinook":
+case .crashWriter(let path):
+    try await CrashWriter.run(path: path)
+case .chinook:
     try await ChinookAlbums.run()
-default:
+case .frontPage:
     try await FrontPage.run()
 }

@@ -2,7 +2,7 @@ import Foundation
 import GBatchySQL
 import Testing
 
-@Suite("Busy and full databases")
+@Suite("Busy and full databases", .timeLimit(.minutes(1)))
 struct BusyAndFullTests {
     @Test func writeFailsWithBusyWhileAnotherDatabaseHoldsTheWriteLock() async throws {
         try await withTemporaryDatabase(configuration: .init(readerCount: 1, busyTimeout: .milliseconds(100))) {

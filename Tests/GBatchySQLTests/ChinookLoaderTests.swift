@@ -37,7 +37,7 @@ struct Genre: Decodable, Sendable {
     let name: String?
 }
 
-@Suite("Table loaders on Chinook")
+@Suite("Table loaders on Chinook", .timeLimit(.minutes(1)))
 struct ChinookLoaderTests {
     @Test(arguments: FixtureStorage.allCases)
     func fortyAlbumsWithArtistsAndGenresInThreeQueries(storage: FixtureStorage) async throws {

@@ -3,7 +3,7 @@ import GBatchySQL
 import Synchronization
 import Testing
 
-@Suite("Threads, snapshots, cancellation and closing")
+@Suite("Threads, snapshots, cancellation and closing", .timeLimit(.minutes(1)))
 struct ConcurrencyTests {
     @Test func snapshotReadsSeeTheSameDataWhileAWriteCommitsInBetween() async throws {
         try await withTemporaryDatabase(configuration: .init(readerCount: 2)) { db, _ in

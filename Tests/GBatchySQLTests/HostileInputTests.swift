@@ -4,7 +4,7 @@ import Testing
 
 @testable import GBatchySQL
 
-@Suite("Hostile keys and identifiers")
+@Suite("Hostile keys and identifiers", .timeLimit(.minutes(1)))
 struct HostileInputTests {
     @Test func hostileKeysAreBoundNeverSpliced() async throws {
         try await withFixtureDatabase("blog") { db in

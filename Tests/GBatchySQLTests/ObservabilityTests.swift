@@ -2,7 +2,7 @@ import Foundation
 import GBatchySQL
 import Testing
 
-@Suite("Statement cache and query log")
+@Suite("Statement cache and query log", .timeLimit(.minutes(1)))
 struct ObservabilityTests {
     @Test func statementCacheCountStaysConstantForTheSameSQL() async throws {
         try await withTemporaryDatabase(configuration: .init(readerCount: 1)) { db, _ in

@@ -2,7 +2,7 @@ import Foundation
 import GBatchySQL
 import Testing
 
-@Suite("Opening files: missing, corrupt, read-only")
+@Suite("Opening files: missing, corrupt, read-only", .timeLimit(.minutes(1)))
 struct OpeningTests {
     @Test func missingFileReadOnlyThrowsCantOpenNamingThePath() async throws {
         try await withTemporaryDirectory { directory in

@@ -4,7 +4,7 @@ import GBatchySQL
 import Testing
 
 /// The README's SQLite example, verbatim inside `example(path:)`, run against the blog fixture.
-@Suite("README examples (SQLite)")
+@Suite("README examples (SQLite)", .timeLimit(.minutes(1)))
 struct ReadmeSQLExampleTests {
     struct User: Decodable, Sendable { let id: Int; let handle: String }
     struct Post: Decodable, Sendable {

@@ -6,7 +6,7 @@ import Testing
 
 /// Rows of one execution share one keyed container. These tests decode rows whose type switches containers within a
 /// row, and check that no container keeps a statement alive after its execution.
-@Suite("Row container reuse")
+@Suite("Row container reuse", .timeLimit(.minutes(1)))
 struct RowContainerReuseTests {
     /// A row that decodes a second type from the same decoder: two container types in every row.
     struct Listing: Decodable, Sendable, Equatable {

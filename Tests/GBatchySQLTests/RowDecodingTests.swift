@@ -2,7 +2,7 @@ import Foundation
 import GBatchySQL
 import Testing
 
-@Suite("Row decoding errors")
+@Suite("Row decoding errors", .timeLimit(.minutes(1)))
 struct RowDecodingTests {
     struct Person: Decodable, Sendable {
         var id: Int
@@ -119,7 +119,7 @@ struct RowDecodingTests {
     }
 }
 
-@Suite("Column discovery")
+@Suite("Column discovery", .timeLimit(.minutes(1)))
 struct ColumnDiscoveryTests {
     struct Profile: Decodable {
         var id: Int

@@ -4,7 +4,7 @@ import Testing
 
 @testable import GBatchySQL
 
-@Suite("One snapshot per tick, write invalidation, schema drift")
+@Suite("One snapshot per tick, write invalidation, schema drift", .timeLimit(.minutes(1)))
 struct SnapshotAndInvalidationTests {
     /// A write from another database handle commits in the middle of a tick; every read of the tick still sees the
     /// data as it was when the tick's snapshot started.
@@ -81,6 +81,32 @@ struct SnapshotAndInvalidationTests {
             #expect(first == "Ada Lovelace" && second == "Ada Lovelace" && hits == 1)
             // other request 1 + this request 2 for authors, 1 for posts
             #expect(loaderQueries(db).map(\.table) == ["authors", "authors", "posts", "authors"])
+        }
+    }
+
+    /// A write clears the caches of the loaders the context used, and creates nothing for the loaders it never
+    /// used: no queue, no statistics entry.
+    @Test func aWriteLeavesNoTraceOfLoadersTheContextNeverUsed() async throws {
+        try await withFixtureDatabase("blog") { db in
+            let authors = db.loader(Author.self, table: "authors", key: "id")
+            // Registered (the registry holds them weakly: they live until the end of the test), never used.
+            let unused: [any Sendable] = [
+                db.loader(Author.self, table: "authors", key: "name", keyType: String.self),
+                db.groupLoader(Author.self, table: "authors", key: "mentor_id"),
+                db.groupLoader(Post.self, table: "posts", key: "author_id"),
+            ]
+            try await withBatchContext {
+                #expect(try await authors.load(1)?.name == "Ada Lovelace")
+                try await db.write { conn in
+                    try conn.execute("UPDATE authors SET name = 'Countess' WHERE id = 1")
+                    try conn.execute("UPDATE posts SET title = 'Renamed' WHERE id = 1")
+                }
+                #expect(try await authors.load(1)?.name == "Countess")
+                let statistics = currentStatistics
+                #expect(statistics.loaders.keys.sorted() == ["authors.id"])
+                #expect(statistics["authors.id"].batchSizes == [1, 1])
+            }
+            withExtendedLifetime(unused) {}
         }
     }
 

@@ -4,7 +4,7 @@ import Testing
 
 @testable import GBatchySQL
 
-@Suite("Table loaders on the blog fixture")
+@Suite("Table loaders on the blog fixture", .timeLimit(.minutes(1)))
 struct TableLoaderTests {
     @Test(arguments: FixtureStorage.allCases)
     func theReadmeExampleRunsTwoQueries(storage: FixtureStorage) async throws {

@@ -46,7 +46,7 @@ struct AllTypes: Codable, Sendable, Equatable {
     }
 }
 
-@Suite("Value round-trips")
+@Suite("Value round-trips", .timeLimit(.minutes(1)))
 struct ValueRoundTripTests {
     static let createAll =
         "CREATE TABLE all_types(" + AllTypes.columns.joined(separator: ", ") + ")"

@@ -3,7 +3,7 @@ import Testing
 
 @testable import GBatchySQL
 
-@Suite("Touched tables reported to didCommitWrite")
+@Suite("Touched tables reported to didCommitWrite", .timeLimit(.minutes(1)))
 struct WriteObservationTests {
     @Test func writesReportTheTablesTheyTouched() async throws {
         try await withTemporaryDatabase(configuration: .init(readerCount: 1)) { db, _ in

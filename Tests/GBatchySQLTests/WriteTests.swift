@@ -4,7 +4,7 @@ import Testing
 
 struct TestFailure: Error, Equatable {}
 
-@Suite("Scripts and write transactions")
+@Suite("Scripts and write transactions", .timeLimit(.minutes(1)))
 struct WriteTests {
     @Test func scriptWithSeveralStatements() async throws {
         try await withTemporaryDatabase { db, _ in

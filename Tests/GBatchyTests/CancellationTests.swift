@@ -103,9 +103,14 @@ struct CancellationTests {
             await blocking.started.wait()
             waiter.cancel()
             await #expect(throws: CancellationError.self) { try await waiter.value }
+            // The spawned task suspended on the mapped future, and its cancellation resumed it.
+            let afterCancel = BatchContext.current!.statistics
+            #expect(afterCancel.waitersSuspended == 1)
+            #expect(afterCancel.waitersResumed == 1)
             blocking.release.open()
             let values = try await (source.value, mapped.value)
             #expect(values == (30, 31))
+            #expect(BatchContext.current!.statistics.waiting == 0)
         }
     }
 

@@ -209,4 +209,24 @@ struct ContextTests {
         #expect(stats.waiting == 0)
         #expect(stats["unknown"] == LoaderStatistics())
     }
+
+    @Test("waits on mapped and flat-mapped futures count as waiters, exactly")
+    func statisticsCountWaitsOnDerivedFutures() async throws {
+        let (users, _) = recordingLoader("users")
+        let stats = try await withBatchContext {
+            // Each await suspends: nothing of the batch runs until the only task of the context waits.
+            let doubled = try await users.future(1).map { $0 * 2 }.value
+            let chained = try await users.future(2).flatMap { users.future($0) }.value
+            let mappedTwice = try await users.future(3).map { $0 + 1 }.map { $0 * 2 }.value
+            // A failing transform: the wait counts too.
+            await #expect(throws: TestError.self) {
+                try await users.future(4).map { _ -> Int in throw TestError(id: 4) }.value
+            }
+            #expect([doubled, chained, mappedTwice] == [20, 200, 62])
+            return BatchContext.current!.statistics
+        }
+        #expect(stats.waitersSuspended == 4)
+        #expect(stats.waitersResumed == 4)
+        #expect(stats["users"].batchSizes == [1, 1, 1, 1, 1])
+    }
 }

@@ -82,6 +82,20 @@ struct LoaderTests {
         #expect(log.all == [[1]])
     }
 
+    @Test("clear and clearAll of a loader the context never used create nothing in it")
+    func clearingAnUnusedLoaderLeavesNoTrace() async throws {
+        let (used, _) = recordingLoader("used")
+        let (unused, log) = recordingLoader("unused")
+        let statistics = try await withBatchContext {
+            _ = try await used.load(1)
+            unused.clear(1)
+            unused.clearAll()
+            return BatchContext.current?.statistics
+        }
+        #expect(statistics?.loaders.keys.sorted() == ["used"])
+        #expect(log.all.isEmpty)
+    }
+
     @Test("keys are deduplicated within a tick even with caching off")
     func dedupWithoutCache() async throws {
         let (loader, log) = recordingLoader(caching: false)

@@ -2,7 +2,7 @@ import GBatchy
 import Testing
 
 /// The README's core examples, verbatim inside the test bodies.
-@Suite("README examples (core)")
+@Suite("README examples (core)", .timeLimit(.minutes(1)))
 struct ReadmeExampleTests {
     @Test("quick start: four loads, one batch of three keys")
     func quickStart() async throws {

@@ -6,6 +6,8 @@ import GBatchySQL
 /// `shop` (an empty read, one trip to a reader thread).
 enum Profile {
     static let sqlWorkloads: Set = ["s0", "s1", "s2", "s4", "s5a", "s5b", "sseq", "shop"]
+    /// Every workload's name, in the order `--help` lists them.
+    static let workloads = ["c1", "floor", "suspension", "c2", "s0", "s1", "s2", "s4", "s5a", "s5b", "sseq", "shop"]
 
     static func run(_ workload: String, iterations: Int) async throws {
         if sqlWorkloads.contains(workload) { return try await runSQL(workload, iterations: iterations) }

@@ -1,17 +1,25 @@
 import CMallocStats
 import Foundation
 
-let arguments = CommandLine.arguments.dropFirst()
-let plan = arguments.contains("--quick") ? Plan.quick : Plan.full
-let jsonPath = arguments.firstIndex(of: "--json").flatMap { index in
-    arguments.index(after: index) < arguments.endIndex ? arguments[arguments.index(after: index)] : nil
+let arguments: BenchArguments
+do {
+    arguments = try BenchArguments.parse(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("gbatchy-bench: \(error.message)\n\n\(BenchArguments.usage)".utf8))
+    exit(2)
 }
+if arguments.mode == .help {
+    print(BenchArguments.usage, terminator: "")
+    exit(0)
+}
+let plan = arguments.quick ? Plan.quick : Plan.full
+let jsonPath = arguments.jsonPath
 
 #if DEBUG
 print("note: a debug build; run `swift run -c release gbatchy-bench` for real figures")
 #endif
 
-if arguments.contains("--measure-memory") {
+if arguments.mode == .measureMemory {
     // Runs in a child process: one malloc arena makes mallinfo2 see every thread's allocations, but slows the
     // timed rows, so they never share a process with it.
     gbatchy_use_single_arena()
@@ -20,9 +28,8 @@ if arguments.contains("--measure-memory") {
     exit(0)
 }
 
-if let index = arguments.firstIndex(of: "--profile") {
+if case .profile(let workload) = arguments.mode {
     // Runs one workload in a loop, for perf or callgrind.
-    let workload = arguments[arguments.index(after: index)]
     try await Profile.run(workload, iterations: Int(ProcessInfo.processInfo.environment["ITER"] ?? "2000") ?? 2000)
     exit(0)
 }
