@@ -25,9 +25,15 @@ struct ScaleTests {
                 #expect(results.count == count)
             }
         }
-        let small = await time(10_000)
-        let large = await time(80_000)
-        // 8× the keys: linear work takes about 8× the time, the quadratic scan it replaced took 30× to 60×.
-        #expect(large < 24 * small, "10k keys: \(small) s, 80k keys: \(large) s")
+        // 8× the keys: linear work takes about 8× the time, the quadratic scan it replaced took 30× to 60×. A busy
+        // machine (a sanitizer, other suites) can blur one measure: the best of three attempts counts.
+        var ratios: [Double] = []
+        for _ in 0..<3 {
+            let small = await time(10_000)
+            let large = await time(80_000)
+            ratios.append(large / small)
+            if large < 24 * small { break }
+        }
+        #expect(ratios.contains { $0 < 24 }, "80k keys over 10k keys: \(ratios)")
     }
 }
