@@ -36,16 +36,10 @@ func withFixtureDatabase<R>(
             return try await body(db)
         }
     case .memory:
-        let db = try SQLiteDatabase.inMemory()
-        do {
+        return try await closing(SQLiteDatabase.inMemory()) { db in
             try await loadFixture(name, into: db)
             db.queryLog.clear()
-            let result = try await body(db)
-            await db.close()
-            return result
-        } catch {
-            await db.close()
-            throw error
+            return try await body(db)
         }
     }
 }

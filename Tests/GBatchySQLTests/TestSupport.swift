@@ -30,7 +30,11 @@ func withDatabase<R>(
     configuration: SQLiteDatabase.Configuration = .init(readerCount: 2),
     _ body: (SQLiteDatabase) async throws -> R
 ) async throws -> R {
-    let db = try SQLiteDatabase(path: path, configuration: configuration)
+    try await closing(SQLiteDatabase(path: path, configuration: configuration), body)
+}
+
+/// Runs `body` on `db`, and always closes it.
+func closing<R>(_ db: SQLiteDatabase, _ body: (SQLiteDatabase) async throws -> R) async throws -> R {
     do {
         let result = try await body(db)
         await db.close()
