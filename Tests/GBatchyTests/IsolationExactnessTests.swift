@@ -44,6 +44,14 @@ func statisticsExample(
     return (stats.ticks, stats["users"].batchSizes)
 }
 
+/// The README's quick start: four loads through `pmap`, one batch of three keys.
+func quickStartExample(_ users: Loader<Int, Int>, isolation: isolated (any Actor)? = #isolation) async throws -> [Int] {
+    try await withBatchContext {
+        isolation?.assertIsolated()
+        return try await pmap([1, 2, 3, 1]) { try await users.load($0) }
+    }
+}
+
 /// The seed example (gbatchy's README): two spawned fetchers, three futures each, one batch of `0 1 2 0 1 2`.
 func seedExample(_ batchFn: BatchFunction<Int, Int>, isolation: isolated (any Actor)? = #isolation) async throws {
     try await withBatchContext {
@@ -107,6 +115,18 @@ struct IsolationExactnessTests {
                 try await statisticsExample(users, isolation: isolation)
             }
             try #require(ticks == 1 && sizes == [2], "from \(caller): \(ticks) ticks, batches \(sizes)")
+        }
+    }
+
+    @Test("the quick start: one batch of three keys, every run", arguments: Caller.allCases)
+    func quickStart(caller: Caller) async throws {
+        let (users, log) = recordingLoader("users")
+        for run in 0..<Self.runs {
+            let values = try await self.run(from: caller) { isolation in
+                try await quickStartExample(users, isolation: isolation)
+            }
+            try #require(values == [10, 20, 30, 10] && log.all.count == run + 1, "from \(caller): \(log.all.suffix(2))")
+            try #require(log.all[run] == [1, 2, 3], "from \(caller): \(log.all.suffix(2))")
         }
     }
 
