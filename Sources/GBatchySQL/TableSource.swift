@@ -149,7 +149,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             (rows, schemaVersion) = try read(statement.sql, statement.positionIndex, nil)
         }
         guard schemaVersion != statement.schemaVersion else { return (rows.rows, rows.failures) }
-        let current = try discover(on: connection)
+        let current = try builtStatement(from: schema(on: connection))
         self.statement.withLock { $0 = current }
         guard rediscover, !current.hasSameSQL(as: statement) else { return (rows.rows, rows.failures) }
         return try query(current, batch, keys, on: connection, rediscover: false)
@@ -169,23 +169,39 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         guard !table.contains("\0") else { throw SchemaError.unknownTable(table) }
         // A group loader with an `orderBy` also reads how its key column compares, for the `IN` form: in one read
         // transaction with the columns.
-        guard readsKeyColumnInfo else { return try await database.readOutsideTransaction { try self.discover(on: $0) } }
-        return try await database.read { try self.discover(on: $0) }
+        // The statement is built after the read, so that a schema that lacks something ends the read normally.
+        guard readsKeyColumnInfo else {
+            return try builtStatement(from: await database.readOutsideTransaction { try self.schema(on: $0) })
+        }
+        return try builtStatement(from: await database.read { try self.schema(on: $0) })
     }
 
     /// Whether the statement's `IN` form needs how the key column compares.
     private var readsKeyColumnInfo: Bool { orderBy != nil && !keyColumn.contains("\0") }
 
-    /// The statement built from the schema as `connection` reads it, with the schema version read first: never newer
-    /// than the columns (equal to theirs inside a read transaction), so a change in between is seen at the next batch.
-    private func discover(on connection: SQLiteConnection) throws -> Statement {
-        guard !table.contains("\0") else { throw SchemaError.unknownTable(table) }
-        let schemaVersion = try connection.schemaVersion()
-        guard let existing = try connection.tableColumns(table) else { throw SchemaError.unknownTable(table) }
+    /// What the statement is built from, as `connection` reads it: the table's columns (`nil` when there is no such
+    /// table), how the key column compares, and the schema version, read first: never newer than the columns (equal
+    /// to theirs inside a read transaction), so that a change in between is seen at the next batch.
+    private func schema(on connection: SQLiteConnection) throws -> Schema {
+        let version = try connection.schemaVersion()
+        let columns = try connection.tableColumns(table)
         let info = readsKeyColumnInfo ? connection.keyColumnInfo(table: table, column: keyColumn) : nil
+        return Schema(version: version, columns: columns, keyColumnInfo: info)
+    }
+
+    /// The statement built from `schema`, or a ``SchemaError``.
+    private func builtStatement(from schema: Schema) throws -> Statement {
+        guard let existing = schema.columns else { throw SchemaError.unknownTable(table) }
         return try build(
-            existing: existing, keysSchema: keysSchema.withLock { $0 }, keyColumnInfo: info,
-            schemaVersion: schemaVersion)
+            existing: existing, keysSchema: keysSchema.withLock { $0 }, keyColumnInfo: schema.keyColumnInfo,
+            schemaVersion: schema.version)
+    }
+
+    /// The part of the schema a loader's statement is built from.
+    private struct Schema: Sendable {
+        let version: Int64
+        let columns: [String]?
+        let keyColumnInfo: KeyColumnInfo?
     }
 
     /// After a failed query: the statement rebuilt from the current schema when it differs from the one that

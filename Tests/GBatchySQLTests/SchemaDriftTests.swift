@@ -37,7 +37,8 @@ struct SchemaDriftTests {
                     + "INSERT INTO profiles VALUES (1, 10, 'first'), (2, 20, 'second')")
             let loader = db.loader(Profile.self, table: "profiles", key: "id")
             let group = db.groupLoader(Profile.self, table: "profiles", key: "owner", orderBy: "id")
-            // Same SQL as `loader`, built before the drift and first run after it.
+            // Same SQL as `loader`'s statement without `bio`: it builds it after the drop, and runs it again after
+            // the column is back, after `loader` (on a connection where SQLite may have re-prepared it already).
             let late = db.loader(Profile.self, table: "profiles", key: "id")
             #expect(try await bios(loader, group) == ["first"])
 
