@@ -2,8 +2,8 @@ import Foundation
 import GBatchyCSQLite
 import GBatchy
 
-/// The SQL side of one table loader: its identifiers, its statement (built once, after checking the schema), and
-/// the query of one batch.
+/// The SQL side of one table loader: its identifiers, its statement (built after checking the schema, and again after
+/// the schema changed), and the query of one batch.
 ///
 /// `Sendable`: its identifiers are constants and the built statement sits behind a lock.
 final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
@@ -168,8 +168,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         // SQLite reads names up to a NUL character: the check would find the table of the truncated name.
         guard !table.contains("\0") else { throw SchemaError.unknownTable(table) }
         // A group loader with an `orderBy` also reads how its key column compares, for the `IN` form: in one read
-        // transaction with the columns.
-        // The statement is built after the read, so that a schema that lacks something ends the read normally.
+        // transaction with the columns. The statement is built after the read, which then ends normally.
         guard readsKeyColumnInfo else {
             return try builtStatement(from: await database.readOutsideTransaction { try self.schema(on: $0) })
         }

@@ -1,7 +1,8 @@
 import Foundation
 import GBatchy
-import GBatchySQL
 import Testing
+
+@testable import GBatchySQL
 
 /// A row that fails to decode fails the key it belongs to, with a ``RowDecodingError`` naming the column; every other
 /// key of the batch gets its own answer.
@@ -49,6 +50,35 @@ struct RowFailureTests {
                 try expectQuantityError(results[4])
             }
             #expect(loaderQueries(db).map(\.keyCount) == [4])  // one query for the batch
+        }
+    }
+
+    /// How a batch's rows are read: in the join, each row goes to the key at its position and a row that fails to
+    /// decode fails that key alone; in the ordered `IN` form, a key column value that is no key of the batch stops
+    /// the reading, so that the loader asks the join instead of failing every key (or dropping the row).
+    @Test func readingRowsKeepsEachKeysFailureAndStopsAtAKeyNotInTheBatch() async throws {
+        try await withItems { db in
+            let readRows = RowReader<Int, Item>().readRows
+            let (joined, ordered) = try await db.read { connection in
+                let joined = try connection.withCachedStatement(
+                    "SELECT id, owner, quantity, id - 1 FROM items WHERE id <= 3 ORDER BY id"
+                ) { statement in
+                    let read = try readRows(statement, 3, [4, 5, 6], nil)
+                    return (read.rows.map(\.index), read.failures.mapValues { $0 as? RowDecodingError }, read.isUnmatched)
+                }
+                // Key column values 1, 2 and 3, where the batch sent 1 and 3 only.
+                let ordered = try connection.withCachedStatement(
+                    "SELECT id, owner, quantity FROM items WHERE id <= 3 ORDER BY id"
+                ) { statement in
+                    let read = try readRows(statement, 0, [0, 1], [1: 0, 3: 1])
+                    return (read.rows.map(\.index), read.isUnmatched)
+                }
+                return (joined, ordered)
+            }
+            #expect(joined.0 == [4, 6])
+            #expect(joined.1.count == 1 && joined.1[5]??.column == "quantity" && joined.1[5]??.kind == .typeMismatch)
+            #expect(!joined.2)
+            #expect(ordered.0 == [0] && ordered.1)
         }
     }
 
