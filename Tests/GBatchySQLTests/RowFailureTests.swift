@@ -64,7 +64,8 @@ struct RowFailureTests {
                     "SELECT id, owner, quantity, id - 1 FROM items WHERE id <= 3 ORDER BY id"
                 ) { statement in
                     let read = try readRows(statement, 3, [4, 5, 6], nil)
-                    return (read.rows.map(\.index), read.failures.mapValues { $0 as? RowDecodingError }, read.isUnmatched)
+                    let failures = read.failures.mapValues { $0 as? RowDecodingError }
+                    return (read.rows.map(\.index), failures, read.isUnmatched)
                 }
                 // Key column values 1, 2 and 3, where the batch sent 1 and 3 only.
                 let ordered = try connection.withCachedStatement(
@@ -87,8 +88,8 @@ struct RowFailureTests {
     @Test func aGroupLoaderFailsTheGroupHoldingTheBadRowAndAnswersTheOthers() async throws {
         try await withItems { db in
             let byOwner = db.groupLoader(Item.self, table: "items", key: "owner", keyType: String.self)
-            let ordered = db.groupLoader(
-                Item.self, table: "items", key: "owner", keyType: String.self, orderBy: "id", descending: true)
+            let ordered: GroupLoader<String, Item> = db.groupLoader(
+                Item.self, table: "items", key: "owner", orderBy: "id", descending: true)
             let byID = db.groupLoader(Item.self, table: "items", key: "id", orderBy: "quantity")
             try await withBatchContext {
                 async let plain = byOwner.loadMany(["ann", "bob", "ANN", "dan"])
