@@ -4,11 +4,12 @@ import GBatchy
 /// concurrently in a context.
 ///
 /// Create it once with ``SQLiteDatabase/groupLoader(_:table:key:orderBy:descending:caching:maxBatchSize:)``. It
-/// batches, caches, matches keys and checks the schema exactly like ``TableLoader``; the difference is the answer: all
-/// the rows of the key, in `orderBy` order (SQLite's order when `orderBy` is `nil`), and `[]` when there are none.
-/// With an `orderBy`, the join ends with `ORDER BY "k"."key", "t"."orderBy"`, which SQLite sorts; where matching
-/// rows back by the key column's value is exact (a `BINARY` key column and integer keys, or text keys on a column
-/// that converts no text to a number), the loader sends instead
+/// batches, caches, matches keys, checks the schema and fails a key whose group holds a row that fails to decode
+/// exactly like ``TableLoader``; the difference is the answer: all the rows of the key, in `orderBy` order (SQLite's
+/// order when `orderBy` is `nil`), and `[]` when there are none. With an `orderBy`, the join ends with
+/// `ORDER BY "k"."key", "t"."orderBy"`, which SQLite sorts; where matching rows back by the key column's value is
+/// exact (a `BINARY` key column and integer keys, or text keys on a column that converts no text to a number), the
+/// loader sends instead
 /// `SELECT … FROM "table" AS "t" WHERE "t"."key" IN (SELECT +value FROM main.json_each(?)) ORDER BY "t"."key",
 /// "t"."orderBy"`, which an index on the key column answers in order without sorting. All loader
 /// queries of one database in one tick run in one read transaction.

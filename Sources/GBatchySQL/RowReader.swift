@@ -10,14 +10,17 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// alone. With `classify`, also tells whether every key sent is an integer, or every one text.
     @usableFromInline let encodeKeys: @Sendable (_ keys: [Key], _ classify: Bool) -> EncodedKeys
 
-    /// Steps `statement` to the end: each row decoded, with the index in the batch of the key it matched.
+    /// Steps `statement` to the end: each row decoded, with the index in the batch of the key it matched; a row
+    /// that fails to decode fails its key alone (``RowsRead/failures``).
     ///
     /// With `keyIndexes` `nil`, column `column` holds the position of that key in the bound JSON array, and
     /// `sent[position]` is the key's index in the batch. Otherwise column `column` is the key column, read back as a
-    /// key and looked up in `keyIndexes` (the ordered form of a group loader, used only where that is exact).
+    /// key and looked up in `keyIndexes` (the ordered form of a group loader, used only where that is exact): a value
+    /// that is no key of the batch stops the reading with ``RowsRead/isUnmatched`` set, so that the caller asks the
+    /// join, which tells every row's key.
     @usableFromInline let readRows: @Sendable (
         _ statement: SQLiteStatement, _ column: Int32, _ sent: [Int], _ keyIndexes: [Key: Int]?
-    ) throws -> [(index: Int, row: Row)]
+    ) throws -> RowsRead<Row>
     /// The answers of a single-row loader, one per key of the batch: `failures` holds, by batch index, the keys that
     /// failed before the query; `table` and `column` name the loader in errors.
     @usableFromInline let answerRows: @Sendable (
@@ -51,25 +54,32 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             return encoded
         }
         readRows = { statement, column, sent, keyIndexes in
-            var rows: [(index: Int, row: Row)] = []
-            rows.reserveCapacity(sent.count)
+            var read = RowsRead<Row>()
+            read.rows.reserveCapacity(sent.count)
             while try statement.step() {
                 let value = statement.value(at: column)
                 let index: Int
                 if let keyIndexes {
                     guard let key = Key(sqliteKeyValue: value), let found = keyIndexes[key] else {
-                        throw statement.unreadableKey(value)
+                        read.isUnmatched = true
+                        return read
                     }
                     index = found
                 } else {
+                    // The join's key position: `json_each` numbers the elements of the array bound.
                     guard case .integer(let position) = value, position >= 0, position < sent.count else {
                         throw statement.unreadableKey(value)
                     }
                     index = sent[Int(position)]
                 }
-                rows.append((index, try statement.decodeRowValue(Row.self)))
+                do {
+                    read.rows.append((index, try statement.decodeRowValue(Row.self)))
+                } catch {
+                    // This key's answer is the error (its first one); the batch's other keys keep their rows.
+                    if read.failures[index] == nil { read.failures[index] = error }
+                }
             }
-            return rows
+            return read
         }
         answerRows = { keys, rows, failures, table, column in
             var found = [Row?](repeating: nil, count: keys.count)
@@ -100,6 +110,21 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             }
         }
     }
+}
+
+/// The rows of one batch as read, each with the index in the batch of the key it matched.
+@usableFromInline
+struct RowsRead<Row: Sendable>: Sendable {
+    /// The rows decoded, in the order of the query.
+    @usableFromInline var rows: [(index: Int, row: Row)] = []
+    /// By index in the batch, the keys whose row (one of their rows) failed to decode, with the first such error.
+    @usableFromInline var failures: [Int: any Error] = [:]
+    /// Whether a row's key column did not read back as a key of the batch (the ordered form only): the rows are then
+    /// incomplete, and the batch must be read with the join.
+    @usableFromInline var isUnmatched = false
+
+    @inlinable
+    init() {}
 }
 
 /// The keys of one batch as sent: one JSON array, and where each of its elements comes from.

@@ -304,6 +304,14 @@ public final class SQLiteDatabase: Sendable {
         try await onReader(inTransaction: false) { connection in try connection.tableColumns(table) }
     }
 
+    /// Runs `body` on a reader connection without a transaction of its own (inside ``withReadSnapshot(_:)``, on the
+    /// pinned connection, in the snapshot's): each of its statements reads its own snapshot.
+    package func readOutsideTransaction<T: Sendable>(
+        _ body: @escaping @Sendable (SQLiteConnection) throws -> T
+    ) async throws -> T {
+        try await onReader(inTransaction: false, body)
+    }
+
     private func onReader<T: Sendable>(
         inTransaction: Bool, _ body: @escaping @Sendable (SQLiteConnection) throws -> T
     ) async throws -> T {

@@ -38,6 +38,10 @@ package final class SQLiteStatement {
     /// Whether guessing is sound: with duplicate names the first column must win, which only the map knows.
     @exclusivity(unchecked) private var guessesColumns = false
     private var prepareGeneration: Int32 = 0
+    /// The reprepare count at which ``compiledSchemaVersion()`` last read the schema version; -1 before any read.
+    private var schemaVersionGeneration: Int32 = -1
+    /// The schema version ``compiledSchemaVersion()`` last read.
+    private var schemaVersion: Int64 = 0
     /// The keyed container of the rows decoded in this execution, reused from row to row (see
     /// ``RowDecoder/container(keyedBy:)``). It holds the statement, so the execution's end drops it.
     @exclusivity(unchecked) var keyedContainer: (keyType: ObjectIdentifier, holder: AnyObject)?
@@ -103,6 +107,25 @@ package final class SQLiteStatement {
         guard let index = columnIndexes[name] else { return nil }
         nextColumnGuess = Int(index) + 1
         return index
+    }
+
+    /// The `main` schema version (`PRAGMA schema_version`) this statement's program is compiled against, once it has
+    /// stepped in the current read transaction.
+    ///
+    /// SQLite checks the schema at every execution's first step and re-prepares the statement when it changed, which
+    /// the statement's reprepare count tells: the version is read again (in the same transaction, so it is the one
+    /// the rows were read with) only when the statement is new or was re-prepared since the last read. Otherwise it
+    /// costs one status call.
+    ///
+    /// - Returns: The schema version.
+    /// - Throws: ``SQLiteError`` if the version cannot be read.
+    func compiledSchemaVersion() throws -> Int64 {
+        let generation = sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0)
+        if generation != schemaVersionGeneration {
+            schemaVersion = try connection.schemaVersion()
+            schemaVersionGeneration = generation
+        }
+        return schemaVersion
     }
 
     // MARK: - Execution

@@ -10,10 +10,12 @@ import GBatchy
 /// it (the column's collation and affinity, byte-wise text): two keys `NOCASE` equates both get the row, and
 /// canonically equivalent but different strings stay different keys (``SQLiteKey/sqliteIdentity``), in the batch
 /// and in the cache. Only the columns `Row` decodes are selected. The table and columns are checked against the
-/// schema at first use (``SchemaError``). All loader queries of one database in one tick run in one read
-/// transaction, so they see the same snapshot. Loaded rows are cached
-/// in the context (the core ``Loader``'s cache); a ``SQLiteDatabase/write(_:)`` made inside the context clears the
-/// cache of the tables it wrote.
+/// schema at first use (``SchemaError``), and again by the first batch that reads a changed schema, which answers
+/// with it: an optional column dropped or renamed away decodes as `nil`, and is read again once it is back. A row
+/// that fails to decode fails its own key with a ``RowDecodingError``; the other keys of the batch get their rows.
+/// All loader queries of one database in one tick run in one read transaction, so they see the same snapshot. Loaded
+/// rows are cached in the context (the core ``Loader``'s cache); a ``SQLiteDatabase/write(_:)`` made inside the
+/// context clears the cache of the tables it wrote.
 ///
 /// ```swift
 /// struct User: Decodable, Sendable { let id: Int; let handle: String }

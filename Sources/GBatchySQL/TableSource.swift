@@ -2,8 +2,8 @@ import Foundation
 import GBatchyCSQLite
 import GBatchy
 
-/// The SQL side of one table loader: its identifiers, its statement (built once, after checking the schema), and
-/// the query of one batch.
+/// The SQL side of one table loader: its identifiers, its statement (built after checking the schema, and again after
+/// the schema changed), and the query of one batch.
 ///
 /// `Sendable`: its identifiers are constants and the built statement sits behind a lock.
 final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
@@ -16,7 +16,19 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         /// For a group loader with an `orderBy`, where it is exact: the `IN` form, which the key column's index
         /// answers in order without sorting.
         let ordered: Ordered?
+        /// The `main` schema version the statement was built from (read no later than the columns). A batch whose
+        /// statement ran with another version discovers the columns again before answering.
+        let schemaVersion: Int64
+
+        /// Whether `other` sends the same SQL, whatever schema version each was built from.
+        func hasSameSQL(as other: Statement) -> Bool {
+            sql == other.sql && positionIndex == other.positionIndex && ordered == other.ordered
+        }
     }
+
+    /// The rows a batch read, each with the index in the batch of its key, and by index the keys whose rows failed
+    /// to decode.
+    typealias Rows = (rows: [(index: Int, row: Row)], failures: [Int: any Error])
 
     /// The `IN` form of a group loader with an `orderBy`: `WHERE "t"."key" IN (SELECT +value FROM json_each(?))
     /// ORDER BY "t"."key", "t"."orderBy"`, each row matched back to its key by the key column's value.
@@ -64,9 +76,10 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// index, the keys that failed before any query (NUL in text).
     ///
     /// `nil` keys never match and are not sent. No query runs when no key is left.
-    func fetch(_ keys: [Key]) async throws -> (
-        rows: [(index: Int, row: Row)], failures: [Int: any Error]
-    ) {
+    ///
+    /// A row that fails to decode fails only the key it matched (each key it matched), with its
+    /// ``RowDecodingError``: the other keys of the batch get their rows.
+    func fetch(_ keys: [Key]) async throws -> Rows {
         let batch = reader.encodeKeys(keys, orderBy != nil)
         var failures = batch.failures
         for (index, failure) in failures {
@@ -76,21 +89,42 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         }
         guard !batch.sent.isEmpty else { return ([], failures) }
         let statement = try await checkedStatement()
+        let read: Rows
         do {
-            return (try await run(statement, batch, keys), failures)
+            read = try await run(statement, batch, keys)
         } catch let error as SQLiteError {
             // The schema may have changed since the check: check again, then retry once if the statement changed
             // (an optional column was dropped, an object named json_each appeared), or fail every key with the
             // ``SchemaError`` (a needed column was dropped).
             let rebuilt = try await rebuiltStatement(after: error, failed: statement)
-            return (try await run(rebuilt, batch, keys), failures)
+            read = try await run(rebuilt, batch, keys)
+        }
+        // The keys that failed before the query were not sent, so no row failure is theirs.
+        if !read.failures.isEmpty { failures.merge(read.failures) { before, _ in before } }
+        return (read.rows, failures)
+    }
+
+    private func run(_ statement: Statement, _ batch: EncodedKeys, _ keys: [Key]) async throws -> Rows {
+        do {
+            return try await database.read { connection in
+                try self.query(statement, batch, keys, on: connection, rediscover: true)
+            }
+        } catch let error as TableLoaderError {
+            throw error.located(table: table, column: keyColumn)
         }
     }
 
-    private func run(_ statement: Statement, _ batch: EncodedKeys, _ keys: [Key]) async throws
-        -> [(index: Int, row: Row)]
-    {
-        let (table, column, readRows, sent, json) = (table, keyColumn, reader.readRows, batch.sent, batch.json)
+    /// Runs the batch's query on `connection`, inside its read transaction.
+    ///
+    /// When the statement ran with another schema version than it was built from (a column was added, renamed or
+    /// dropped since), the columns are discovered again in the same transaction, and with `rediscover` the batch is
+    /// run again with the rebuilt statement if its SQL differs: an optional column that came back is read again, in
+    /// the snapshot of the batch's rows.
+    private func query(
+        _ statement: Statement, _ batch: EncodedKeys, _ keys: [Key], on connection: SQLiteConnection,
+        rediscover: Bool
+    ) throws -> Rows {
+        let (table, readRows, sent, json) = (table, reader.readRows, batch.sent, batch.json)
         var sql = statement.sql
         var resultColumn = statement.positionIndex
         var keyIndexes: [Key: Int]?
@@ -101,16 +135,24 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             resultColumn = ordered.keyIndex
             keyIndexes = Dictionary(sent.map { (keys[$0], $0) }, uniquingKeysWith: { first, _ in first })
         }
-        do {
-            return try await database.read { [sql, resultColumn, keyIndexes] connection in
-                try connection.withCachedStatement(sql) { prepared in
-                    try prepared.bind([.text(json)], keyCount: sent.count, table: table)
-                    return try readRows(prepared, resultColumn, sent, keyIndexes)
-                }
+        func read(_ sql: String, _ resultColumn: Int32, _ keyIndexes: [Key: Int]?) throws -> (RowsRead<Row>, Int64) {
+            try connection.withCachedStatement(sql) { prepared in
+                try prepared.bind([.text(json)], keyCount: sent.count, table: table)
+                let rows = try readRows(prepared, resultColumn, sent, keyIndexes)
+                return (rows, try prepared.compiledSchemaVersion())
             }
-        } catch let error as TableLoaderError {
-            throw error.located(table: table, column: column)
         }
+        var (rows, schemaVersion) = try read(sql, resultColumn, keyIndexes)
+        if rows.isUnmatched {
+            // The ordered form met a row whose key column does not read back as a key of the batch: the join, which
+            // gives each row the position of its key, answers exactly.
+            (rows, schemaVersion) = try read(statement.sql, statement.positionIndex, nil)
+        }
+        guard schemaVersion != statement.schemaVersion else { return (rows.rows, rows.failures) }
+        let current = try builtStatement(from: schema(on: connection))
+        self.statement.withLock { $0 = current }
+        guard rediscover, !current.hasSameSQL(as: statement) else { return (rows.rows, rows.failures) }
+        return try query(current, batch, keys, on: connection, rediscover: false)
     }
 
     /// The statement, checking the schema on first use. A failed check is not remembered: the next batch checks
@@ -125,18 +167,40 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     private func buildFromSchema() async throws -> Statement {
         // SQLite reads names up to a NUL character: the check would find the table of the truncated name.
         guard !table.contains("\0") else { throw SchemaError.unknownTable(table) }
-        let keysSchema = keysSchema.withLock { $0 }
-        guard orderBy != nil, !keyColumn.contains("\0") else {
-            guard let existing = try await database.tableColumns(table) else { throw SchemaError.unknownTable(table) }
-            return try build(existing: existing, keysSchema: keysSchema, keyColumnInfo: nil)
+        // A group loader with an `orderBy` also reads how its key column compares, for the `IN` form: in one read
+        // transaction with the columns. The statement is built after the read, which then ends normally.
+        guard readsKeyColumnInfo else {
+            return try builtStatement(from: await database.readOutsideTransaction { try self.schema(on: $0) })
         }
-        // A group loader with an `orderBy` also reads how its key column compares, for the `IN` form.
-        let (table, keyColumn) = (table, keyColumn)
-        let (existing, info) = try await database.read { connection in
-            (try connection.tableColumns(table), connection.keyColumnInfo(table: table, column: keyColumn))
-        }
-        guard let existing else { throw SchemaError.unknownTable(table) }
-        return try build(existing: existing, keysSchema: keysSchema, keyColumnInfo: info)
+        return try builtStatement(from: await database.read { try self.schema(on: $0) })
+    }
+
+    /// Whether the statement's `IN` form needs how the key column compares.
+    private var readsKeyColumnInfo: Bool { orderBy != nil && !keyColumn.contains("\0") }
+
+    /// What the statement is built from, as `connection` reads it: the table's columns (`nil` when there is no such
+    /// table), how the key column compares, and the schema version, read first: never newer than the columns (equal
+    /// to theirs inside a read transaction), so that a change in between is seen at the next batch.
+    private func schema(on connection: SQLiteConnection) throws -> Schema {
+        let version = try connection.schemaVersion()
+        let columns = try connection.tableColumns(table)
+        let info = readsKeyColumnInfo ? connection.keyColumnInfo(table: table, column: keyColumn) : nil
+        return Schema(version: version, columns: columns, keyColumnInfo: info)
+    }
+
+    /// The statement built from `schema`, or a ``SchemaError``.
+    private func builtStatement(from schema: Schema) throws -> Statement {
+        guard let existing = schema.columns else { throw SchemaError.unknownTable(table) }
+        return try build(
+            existing: existing, keysSchema: keysSchema.withLock { $0 }, keyColumnInfo: schema.keyColumnInfo,
+            schemaVersion: schema.version)
+    }
+
+    /// The part of the schema a loader's statement is built from.
+    private struct Schema: Sendable {
+        let version: Int64
+        let columns: [String]?
+        let keyColumnInfo: KeyColumnInfo?
     }
 
     /// After a failed query: the statement rebuilt from the current schema when it differs from the one that
@@ -149,7 +213,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             keysSchema.withLock { $0 = shadowed ? "temp" : "main" }
         }
         let rebuilt = try await buildFromSchema()
-        guard rebuilt != failed else { throw error }
+        guard !rebuilt.hasSameSQL(as: failed) else { throw error }
         statement.withLock { $0 = rebuilt }
         return rebuilt
     }
@@ -172,7 +236,9 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// position, so a row goes to exactly the key SQLite matched it with, and two keys the collation equates (`'Ann'`
     /// and `'ann'` under `NOCASE`) both get it. SQLite walks the array and searches the key column's index for each
     /// element. A group loader with an `orderBy` also gets the ordered `IN` form (``Ordered``) where it is exact.
-    func build(existing: [String], keysSchema: String, keyColumnInfo: KeyColumnInfo?) throws -> Statement {
+    func build(
+        existing: [String], keysSchema: String, keyColumnInfo: KeyColumnInfo?, schemaVersion: Int64
+    ) throws -> Statement {
         func real(_ name: String) -> String? {
             // No real column contains NUL; Foundation's comparison would match one to a name cut at the NUL.
             guard !name.contains("\0") else { return nil }
@@ -234,7 +300,8 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                     keyIndex: Int32(keyIndex ?? 0), acceptsText: keyColumnInfo.keepsText)
             }
         }
-        return Statement(sql: sql, positionIndex: Int32(positionIndex), ordered: ordered)
+        return Statement(
+            sql: sql, positionIndex: Int32(positionIndex), ordered: ordered, schemaVersion: schemaVersion)
     }
 }
 
@@ -263,6 +330,24 @@ extension SQLiteTextKey: SQLiteExactKey {}
 extension Optional: SQLiteExactKey where Wrapped: SQLiteExactKey {}
 
 extension SQLiteConnection {
+    /// The `main` schema version (`PRAGMA schema_version`), which SQLite changes with every schema change.
+    ///
+    /// Read with a statement of its own, not cached and not in the query log: a table loader reads it only when it
+    /// builds its statement, and when SQLite prepared or re-prepared that statement.
+    ///
+    /// - Returns: The version.
+    /// - Throws: ``SQLiteError``.
+    func schemaVersion() throws -> Int64 {
+        let sql = "PRAGMA main.schema_version"
+        var statement: OpaquePointer?
+        defer { sqlite3_finalize(statement) }
+        let prepared = sqlite3_prepare_v2(handle, sql, -1, &statement, nil)
+        guard prepared == SQLITE_OK, let statement else { throw error(code: prepared, sql: sql) }
+        let stepped = sqlite3_step(statement)
+        guard stepped == SQLITE_ROW else { throw error(code: stepped, sql: sql) }
+        return sqlite3_column_int64(statement, 0)
+    }
+
     /// How `column` of `table` compares values, from its declared type and collation; `nil` when SQLite cannot say
     /// (no such column, or a view's computed column).
     func keyColumnInfo(table: String, column: String) -> KeyColumnInfo? {
