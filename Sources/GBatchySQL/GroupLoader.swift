@@ -69,7 +69,7 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Throws: ``SchemaError``, ``SQLiteError``, ``RowDecodingError``, ``TableLoaderError`` for an unsupported key,
     ///   or `CancellationError`.
     @inlinable
-    public func load(_ key: Key) async throws -> [Row] {
+    public nonisolated(nonsending) func load(_ key: Key) async throws -> [Row] {
         try await loader.load(key.sqliteIdentity)
     }
 
@@ -96,7 +96,7 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Parameter keys: The keys, duplicates allowed.
     /// - Returns: One result per key, in the order of `keys`.
     @inlinable
-    public func loadMany(_ keys: some Sequence<Key>) async -> [Result<[Row], any Error>] {
+    public nonisolated(nonsending) func loadMany(_ keys: some Sequence<Key>) async -> [Result<[Row], any Error>] {
         await loader.loadMany(keys.map { $0.sqliteIdentity })
     }
 
@@ -110,7 +110,7 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Returns: One array of rows per key, in the order of `keys`.
     /// - Throws: The error of the first failed key.
     @inlinable
-    public func loadAll(_ keys: some Sequence<Key>) async throws -> [[Row]] {
+    public nonisolated(nonsending) func loadAll(_ keys: some Sequence<Key>) async throws -> [[Row]] {
         try await loader.loadAll(keys.map { $0.sqliteIdentity })
     }
 

@@ -75,7 +75,7 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Throws: ``SchemaError``, ``SQLiteError``, ``RowDecodingError``, ``TableLoaderError`` for a duplicate or
     ///   unsupported key, or `CancellationError`.
     @inlinable
-    public func load(_ key: Key) async throws -> Row? {
+    public nonisolated(nonsending) func load(_ key: Key) async throws -> Row? {
         try await loader.load(key.sqliteIdentity)
     }
 
@@ -90,7 +90,7 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Throws: ``TableLoaderError`` with ``TableLoaderError/Code/notFound``, naming the table, the key column and
     ///   the key, or what ``load(_:)`` throws.
     @inlinable
-    public func loadRequired(_ key: Key) async throws -> Row {
+    public nonisolated(nonsending) func loadRequired(_ key: Key) async throws -> Row {
         guard let row = try await loader.load(key.sqliteIdentity) else {
             throw TableLoaderError.notFound(table: table, column: keyColumn, key: key)
         }
@@ -120,7 +120,7 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Parameter keys: The keys, duplicates allowed.
     /// - Returns: One result per key, in the order of `keys`.
     @inlinable
-    public func loadMany(_ keys: some Sequence<Key>) async -> [Result<Row?, any Error>] {
+    public nonisolated(nonsending) func loadMany(_ keys: some Sequence<Key>) async -> [Result<Row?, any Error>] {
         await loader.loadMany(keys.map { $0.sqliteIdentity })
     }
 
@@ -134,7 +134,7 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     /// - Returns: One row or `nil` per key, in the order of `keys`.
     /// - Throws: The error of the first failed key.
     @inlinable
-    public func loadAll(_ keys: some Sequence<Key>) async throws -> [Row?] {
+    public nonisolated(nonsending) func loadAll(_ keys: some Sequence<Key>) async throws -> [Row?] {
         try await loader.loadAll(keys.map { $0.sqliteIdentity })
     }
 
