@@ -160,6 +160,12 @@ extension BatchContext {
             for slot in slots where slot.store.outcome.isPending {
                 // Keys queued together share a store: most slots repeat the last one.
                 if stores.last === slot.store { continue }
+                // A few stores are searched in place; past that, a set keeps the search linear in the keys.
+                if stores.count < 16 {
+                    if !stores.contains(where: { $0 === slot.store }) { stores.append(slot.store) }
+                    continue
+                }
+                if seen.isEmpty { seen = Set(stores.lazy.map { ObjectIdentifier($0) }) }
                 if seen.insert(ObjectIdentifier(slot.store)).inserted { stores.append(slot.store) }
             }
             return stores

@@ -123,13 +123,7 @@ struct CoreBenchmarks {
     }
 
     private func tree() async throws -> (Timing, Timing, Int, Int) {
-        let leaf = Loader<Int, Int>(name: "leaf", caching: false) { $0 }
-        let middle = Loader<Int, [Int]>(name: "middle", caching: false) { keys in
-            try await pmap(keys) { key in try await leaf.loadAll((0..<10).map { key * 10 + $0 }) }
-        }
-        let root = Loader<Int, Int>(name: "root", caching: false) { keys in
-            try await pmap(keys) { key in try await middle.loadAll((0..<10).map { key * 10 + $0 }).count }
-        }
+        let root = Self.treeRoot()
         let rounds = Mutex((0, 0))
         let timings = try await measureSideBySide(plan, [
             {
@@ -146,6 +140,18 @@ struct CoreBenchmarks {
         ])
         let (nonisolated, onMainActor) = rounds.withLock { $0 }
         return (timings[0], timings[1], nonisolated, onMainActor)
+    }
+
+    /// The root of the 3-level tree: 10 roots → 100 middles → 1000 leaves, each level a loader whose batch function
+    /// loads the next level.
+    static func treeRoot() -> Loader<Int, Int> {
+        let leaf = Loader<Int, Int>(name: "leaf", caching: false) { $0 }
+        let middle = Loader<Int, [Int]>(name: "middle", caching: false) { keys in
+            try await pmap(keys) { key in try await leaf.loadAll((0..<10).map { key * 10 + $0 }) }
+        }
+        return Loader<Int, Int>(name: "root", caching: false) { keys in
+            try await pmap(keys) { key in try await middle.loadAll((0..<10).map { key * 10 + $0 }).count }
+        }
     }
 
     /// The tree with `withBatchContext` called from the main actor, as top-level code and UI code call it.

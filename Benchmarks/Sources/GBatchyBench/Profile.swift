@@ -7,17 +7,19 @@ import GBatchySQL
 enum Profile {
     static let sqlWorkloads: Set = ["s0", "s1", "s2", "s4", "s5a", "s5b", "sseq", "shop"]
     /// Every workload's name, in the order `--help` lists them.
-    static let workloads = ["c1", "floor", "suspension", "c2", "s0", "s1", "s2", "s4", "s5a", "s5b", "sseq", "shop"]
+    static let workloads = ["c1", "floor", "suspension", "c2", "tree", "s0", "s1", "s2", "s4", "s5a", "s5b", "sseq", "shop"]
 
     static func run(_ workload: String, iterations: Int) async throws {
         if sqlWorkloads.contains(workload) { return try await runSQL(workload, iterations: iterations) }
         let identity = Loader<Int, Int>(name: "identity", caching: false) { $0 }
+        let root = CoreBenchmarks.treeRoot()
         for _ in 0..<iterations {
             switch workload {
             case "c1": try await withBatchContext { try await concurrentLoads(1000) { try await identity.load($0) } }
             case "floor": await withBatchContext { await emptyChildTasks(1000) }
             case "suspension": try await SuspensionFloor.run(1000)
             case "c2": _ = await withBatchContext { await identity.loadMany(0..<1000) }
+            case "tree": try await withBatchContext { try await concurrentLoads(10) { try await root.load($0) } }
             default: fatalError("unknown workload \(workload)")
             }
         }
