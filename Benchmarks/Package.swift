@@ -4,7 +4,7 @@ import PackageDescription
 // The benchmark lives in a package of its own, so that its peers (GRDB) stay out of GBatchy's dependencies and out of
 // `swift test`. Run it from the repository root:
 //
-//     swift run --package-path Benchmarks -c release gbatchy-bench [--quick] [--json PATH]
+//     swift run --package-path Benchmarks -c release gbatchy-bench [--quick] [--json PATH] [--profile WORKLOAD]
 let package = Package(
     name: "GBatchyBenchmarks",
     platforms: [.macOS(.v15)],
