@@ -93,6 +93,9 @@ extension BatchContext {
     /// A cancelled task returns at once: a cancelled request answers promptly, and its started batches complete on
     /// their own.
     nonisolated(nonsending) func untilBatchTasksFinish() async {
+        // Most requests have nothing left running: return without suspending, which would cost a trip through the
+        // executor even when the continuation is resumed at once.
+        guard state.withLock({ $0.runningBatchTasks > 0 }) else { return }
         await withCancellationHandlerInPlace {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
                 let finished = state.withLock { state in
