@@ -220,3 +220,31 @@ struct TableLoaderTests {
         }
     }
 }
+
+/// Table loaders can be named, so that two loaders on one column count apart (issue #10).
+@Suite("Named table loaders", .timeLimit(.minutes(1)))
+struct NamedTableLoaderTests {
+    @Test("two loaders on one column, each with its own name, keep their own statistics")
+    func namedLoadersCountApart() async throws {
+        try await withFixtureDatabase("blog") { db in
+            let authors = db.loader(Author.self, table: "authors", key: "id", name: "authors for posts")
+            let mentors = db.loader(Author.self, table: "authors", key: "id", name: "mentors")
+            let unnamed = db.loader(Author.self, table: "authors", key: "id")
+            let byAuthor = db.groupLoader(Post.self, table: "posts", key: "author_id", name: "posts of an author")
+            let stats = try await withBatchContext {
+                async let a = authors.loadAll([1, 2])
+                async let m = mentors.load(3)
+                async let u = unnamed.load(4)
+                async let p = byAuthor.load(1)
+                _ = try await (a, m, u, p)
+                return currentStatistics
+            }
+            #expect(authors.loader.name == "authors for posts" && unnamed.loader.name == "authors.id")
+            #expect(stats["authors for posts"].batchSizes == [2])
+            #expect(stats["mentors"].batchSizes == [1])
+            #expect(stats["authors.id"].batchSizes == [1])
+            #expect(stats["posts of an author"].batchSizes == [1])
+            #expect(stats["posts.author_id[]"] == LoaderStatistics())
+        }
+    }
+}

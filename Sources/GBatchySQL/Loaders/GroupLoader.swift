@@ -27,7 +27,7 @@ import GBatchy
 ///
 /// `GroupLoader` is `Sendable`.
 public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable, TableCacheInvalidating {
-    /// The core loader underneath, named `table.key[]`: use it with ``BatchStatistics`` or other GBatchy helpers.
+    /// The core loader underneath, named `table.key[]` unless it was given a name: use it with ``BatchStatistics`` or other GBatchy helpers.
     /// Its keys are the keys' ``SQLiteKey/sqliteIdentity``, which tells keys apart as SQLite does.
     public let loader: Loader<Key.SQLiteIdentity, [Row]>
     /// The table the loader reads.
@@ -39,7 +39,7 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     @usableFromInline
     init(
         database: SQLiteDatabase, table: String, key: String, orderBy: String?, descending: Bool, caching: Bool,
-        maxBatchSize: Int?, reader: RowReader<Key.SQLiteIdentity, Row>
+        maxBatchSize: Int?, name: String?, reader: RowReader<Key.SQLiteIdentity, Row>
     ) {
         let source = TableSource<Key.SQLiteIdentity, Row>(
             database: database, table: table, keyColumn: key, orderBy: orderBy, descending: descending,
@@ -49,7 +49,7 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
         self.table = table
         self.keyColumn = key
         self.loader = Loader(
-            name: "\(table).\(key)[]", maxBatchSize: maxBatchSize, caching: caching, cachesErrors: false,
+            name: name ?? "\(table).\(key)[]", maxBatchSize: maxBatchSize, caching: caching, cachesErrors: false,
             dispatchGroup: database.tableLoaders.dispatchGroup(of: database),
             results: { keys in
                 let (rows, failures) = try await source.fetch(keys)

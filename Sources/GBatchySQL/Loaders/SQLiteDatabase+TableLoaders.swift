@@ -19,13 +19,17 @@ extension SQLiteDatabase {
     ///   - key: The key column, unique in the table.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
+    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
+    ///     group loader). Give two loaders on one column their own names to count them apart.
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
     public func loader<Row: Decodable & Sendable>(
-        _ rowType: Row.Type, table: String, key: String, caching: Bool = true, maxBatchSize: Int? = nil
+        _ rowType: Row.Type, table: String, key: String, caching: Bool = true, maxBatchSize: Int? = nil,
+        name: String? = nil
     ) -> TableLoader<Int, Row> {
         TableLoader(
-            database: self, table: table, key: key, caching: caching, maxBatchSize: maxBatchSize, reader: RowReader())
+            database: self, table: table, key: key, caching: caching, maxBatchSize: maxBatchSize, name: name,
+            reader: RowReader())
     }
 
     /// Creates a loader of one row per key from `table`, with the key type taken from the context.
@@ -42,14 +46,17 @@ extension SQLiteDatabase {
     ///   - keyType: The key type: `Int`, `Int64`, `String`, `UUID` or an optional of one.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
+    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
+    ///     group loader). Give two loaders on one column their own names to count them apart.
     /// - Returns: The loader.
     @inlinable
     public func loader<Key: SQLiteKey, Row: Decodable & Sendable>(
         _ rowType: Row.Type, table: String, key: String, keyType: Key.Type = Key.self, caching: Bool = true,
-        maxBatchSize: Int? = nil
+        maxBatchSize: Int? = nil, name: String? = nil
     ) -> TableLoader<Key, Row> {
         TableLoader(
-            database: self, table: table, key: key, caching: caching, maxBatchSize: maxBatchSize, reader: RowReader())
+            database: self, table: table, key: key, caching: caching, maxBatchSize: maxBatchSize, name: name,
+            reader: RowReader())
     }
 
     /// Creates a loader of every row whose integer column `key` equals the key (a one-to-many relation).
@@ -67,15 +74,17 @@ extension SQLiteDatabase {
     ///   - descending: Whether `orderBy` sorts descending.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
+    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
+    ///     group loader). Give two loaders on one column their own names to count them apart.
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
     public func groupLoader<Row: Decodable & Sendable>(
         _ rowType: Row.Type, table: String, key: String, orderBy: String? = nil, descending: Bool = false,
-        caching: Bool = true, maxBatchSize: Int? = nil
+        caching: Bool = true, maxBatchSize: Int? = nil, name: String? = nil
     ) -> GroupLoader<Int, Row> {
         GroupLoader(
             database: self, table: table, key: key, orderBy: orderBy, descending: descending, caching: caching,
-            maxBatchSize: maxBatchSize, reader: RowReader())
+            maxBatchSize: maxBatchSize, name: name, reader: RowReader())
     }
 
     /// Creates a loader of every row whose column `key` equals the key, with the key type taken from the context.
@@ -93,14 +102,16 @@ extension SQLiteDatabase {
     ///   - descending: Whether `orderBy` sorts descending.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
+    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
+    ///     group loader). Give two loaders on one column their own names to count them apart.
     /// - Returns: The loader.
     @inlinable
     public func groupLoader<Key: SQLiteKey, Row: Decodable & Sendable>(
         _ rowType: Row.Type, table: String, key: String, keyType: Key.Type = Key.self, orderBy: String? = nil,
-        descending: Bool = false, caching: Bool = true, maxBatchSize: Int? = nil
+        descending: Bool = false, caching: Bool = true, maxBatchSize: Int? = nil, name: String? = nil
     ) -> GroupLoader<Key, Row> {
         GroupLoader(
             database: self, table: table, key: key, orderBy: orderBy, descending: descending, caching: caching,
-            maxBatchSize: maxBatchSize, reader: RowReader())
+            maxBatchSize: maxBatchSize, name: name, reader: RowReader())
     }
 }

@@ -31,7 +31,7 @@ import GBatchy
 /// A key that matches two rows fails with ``TableLoaderError/Code/duplicateKey``: use a ``GroupLoader`` for keys
 /// that are not unique. `TableLoader` is `Sendable`.
 public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable, TableCacheInvalidating {
-    /// The core loader underneath, named `table.key`: use it with ``BatchStatistics`` or other GBatchy helpers. Its
+    /// The core loader underneath, named `table.key` unless it was given a name: use it with ``BatchStatistics`` or other GBatchy helpers. Its
     /// keys are the keys' ``SQLiteKey/sqliteIdentity``, which tells keys apart as SQLite does.
     public let loader: Loader<Key.SQLiteIdentity, Row?>
     /// The table the loader reads.
@@ -42,7 +42,7 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
 
     @usableFromInline
     init(
-        database: SQLiteDatabase, table: String, key: String, caching: Bool, maxBatchSize: Int?,
+        database: SQLiteDatabase, table: String, key: String, caching: Bool, maxBatchSize: Int?, name: String?,
         reader: RowReader<Key.SQLiteIdentity, Row>
     ) {
         let source = TableSource<Key.SQLiteIdentity, Row>(
@@ -53,7 +53,7 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
         self.keyColumn = key
         let column = key
         self.loader = Loader(
-            name: "\(table).\(key)", maxBatchSize: maxBatchSize, caching: caching, cachesErrors: false,
+            name: name ?? "\(table).\(key)", maxBatchSize: maxBatchSize, caching: caching, cachesErrors: false,
             dispatchGroup: database.tableLoaders.dispatchGroup(of: database),
             results: { keys in
                 let (rows, failures) = try await source.fetch(keys)
