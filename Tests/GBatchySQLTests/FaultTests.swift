@@ -563,3 +563,25 @@ func expectNeighbour(_ neighbour: Task<NeighbourReport, any Error>) async throws
     #expect(report.rows == report.expectedRows)
     #expect(report.groups == report.expectedGroups)
 }
+
+/// A table loader reads the schema again only after an error that can come from a schema change (issue #10).
+@Suite("Schema re-reads", .timeLimit(.minutes(1)))
+struct SchemaRereadTests {
+    @Test("a corrupt database fails the batch without a second schema read")
+    func corruptionDoesNotRereadTheSchema() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("damaged.sqlite").path
+            try await makeSeededFile(path, count: 300)
+            try await withDatabase(at: path) { db in
+                let items = db.loader(FaultItem.self, table: "items", key: "id")
+                _ = try overwrite(path, from: 4096)
+                let failure = await capture { _ = try await withBatchContext { try await items.loadAll([1, 2, 3]) } }
+                let error = try #require(failure as? SQLiteError, "\(String(describing: failure))")
+                #expect(SQLiteError.corrupt ~= error)
+                // The first use checks the schema once; the corrupt query does not make it check again.
+                let schemaReads = db.queryLog.entries.filter { $0.sql.contains("pragma_table_xinfo") }
+                #expect(schemaReads.count == 1, "\(db.queryLog.entries.map(\.sql))")
+            }
+        }
+    }
+}

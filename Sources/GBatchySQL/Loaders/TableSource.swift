@@ -92,10 +92,11 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         let read: Rows
         do {
             read = try await run(statement, batch, keys)
-        } catch let error as SQLiteError {
-            // The schema may have changed since the check: check again, then retry once if the statement changed
-            // (an optional column was dropped, an object named json_each appeared), or fail every key with the
-            // ``SchemaError`` (a needed column was dropped).
+        } catch let error as SQLiteError where error.resultCode == .error || error.resultCode == .schema {
+            // The statement failed to prepare or its schema changed: check the schema again, then retry once if the
+            // statement changed (an optional column was dropped, an object named json_each appeared), or fail every
+            // key with the ``SchemaError`` (a needed column was dropped). Other errors (busy, corrupt, I/O, full)
+            // say nothing of the schema, and fail the batch as they are.
             let rebuilt = try await rebuiltStatement(after: error, failed: statement)
             read = try await run(rebuilt, batch, keys)
         }
