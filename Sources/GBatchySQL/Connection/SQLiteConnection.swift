@@ -283,7 +283,7 @@ public final class SQLiteConnection {
             throw error
         }
         return SQLiteStatement(
-            handle: statementHandle, sql: sql, connection: self, isCached: persistent, hasTrailingSQL: hasTrailingSQL,
+            handle: statementHandle, sql: sql, connection: self, hasTrailingSQL: hasTrailingSQL,
             writtenTables: takeAuthorizedTables(), transactionControl: takeAuthorizedTransactionControl())
     }
 
@@ -338,7 +338,7 @@ public final class SQLiteConnection {
                 guard let statementHandle, let tail else { return }  // only whitespace or comments remain
                 let statement = SQLiteStatement(
                     handle: statementHandle, sql: Self.text(from: cursor, to: tail), connection: self,
-                    isCached: false, hasTrailingSQL: false, writtenTables: takeAuthorizedTables(),
+                    hasTrailingSQL: false, writtenTables: takeAuthorizedTables(),
                     transactionControl: takeAuthorizedTransactionControl())
                 try checkTransactionControl(of: statement)
                 try statement.run()

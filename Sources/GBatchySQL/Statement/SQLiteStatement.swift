@@ -16,7 +16,6 @@ package final class SQLiteStatement {
     unowned let connection: SQLiteConnection
     /// The statement's SQL, trimmed.
     package let sql: String
-    let isCached: Bool
     /// Whether SQL text followed this statement when it was prepared (an `execute` with arguments forbids it).
     let hasTrailingSQL: Bool
     /// Tables this statement may write, reported by the authorizer at prepare time (writer connection only).
@@ -55,13 +54,12 @@ package final class SQLiteStatement {
     private(set) var table: String?
 
     init(
-        handle: OpaquePointer, sql: String, connection: SQLiteConnection, isCached: Bool, hasTrailingSQL: Bool,
+        handle: OpaquePointer, sql: String, connection: SQLiteConnection, hasTrailingSQL: Bool,
         writtenTables: Set<String>, transactionControl: TransactionControl?
     ) {
         self.handle = handle
         self.sql = sql
         self.connection = connection
-        self.isCached = isCached
         self.hasTrailingSQL = hasTrailingSQL
         self.writtenTables = writtenTables
         self.transactionControl = transactionControl

@@ -54,11 +54,6 @@ enum SQLiteDateFormat {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func date(from text: String) -> Date? {
-        var text = text
-        return text.withUTF8 { date(fromUTF8: $0) }
-    }
-
     static func date(fromUTF8 bytes: UnsafeBufferPointer<UInt8>) -> Date? {
         var parser = Parser(bytes: bytes)
         guard let year = parser.number(digits: 4), parser.consume("-"),
