@@ -76,13 +76,18 @@ extension BatchContext {
     /// Starts a task that runs `work` on this context with the context bound, in `scope`.
     func startTask(in scope: HoldScope, _ work: @escaping @Sendable () async -> Void) {
         Task(executorPreference: self) {
-            await BatchContext.$bound.withValue(self) { await self.run(in: scope, work) }
-            let waiter = self.state.withLock { state in
-                state.runningBatchTasks -= 1
-                guard state.runningBatchTasks == 0 else { return UnsafeContinuation<Void, Never>?.none }
-                defer { state.batchTasksWaiter = nil }
-                return state.batchTasksWaiter
+            await BatchContext.$bound.withValue(self) {
+                await BatchContext.$holdScope.withValue(scope) { await work() }
             }
+            // One lock: the scope closes and the task is no longer counted.
+            let (wake, waiter) = self.state.withLock { state in
+                let wake = state.close(scope)
+                state.runningBatchTasks -= 1
+                guard state.runningBatchTasks == 0 else { return (wake, UnsafeContinuation<Void, Never>?.none) }
+                defer { state.batchTasksWaiter = nil }
+                return (wake, state.batchTasksWaiter)
+            }
+            if wake { self.scheduleDrain() }
             waiter?.resume()
         }
     }

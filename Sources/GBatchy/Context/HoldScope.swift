@@ -90,13 +90,6 @@ extension BatchContext {
         return try await wait()
     }
 
-    /// Runs `body` in `scope`, opened with ``ContextState/openScope(in:parent:)``, and closes the scope when `body`
-    /// returns.
-    func run(in scope: HoldScope, _ body: () async -> Void) async {
-        await BatchContext.$holdScope.withValue(scope) { await body() }
-        close(scope)
-    }
-
     /// Closes `scope`, which no longer holds dispatch back.
     func close(_ scope: HoldScope) {
         let wake = state.withLock { $0.close(scope) }
