@@ -4,32 +4,7 @@ import GBatchy
 import GBatchySQL
 import Testing
 
-/// A serial executor on a dispatch queue that counts the jobs it is given.
-private final class CountingExecutor: SerialExecutor {
-    let queue = DispatchQueue(label: "gbatchy.sql-tests.counting-executor")
-    let jobs = TestCounter()
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        jobs.increment()
-        queue.async { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
-    }
-}
-
-/// A thread-safe counter.
-final class TestCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-
-    func increment() { lock.withLock { count += 1 } }
-    var value: Int { lock.withLock { count } }
-}
-
-/// An actor on a counting executor: each hop onto it is one job.
-private actor CountedActor {
-    let executor = CountingExecutor()
-    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
-
+extension QueueActor {
     /// Jobs enqueued on this actor while it loads keys that are already cached in the current context.
     func jobsDuringCachedLoads(
         _ authors: TableLoader<Int, Author>, _ postsByAuthor: GroupLoader<Int, Post>
@@ -55,7 +30,7 @@ struct CallerExecutorTests {
         try await withFixtureDatabase("blog") { db in
             let authors = db.loader(Author.self, table: "authors", key: "id")
             let postsByAuthor = db.groupLoader(Post.self, table: "posts", key: "author_id", orderBy: "id")
-            let actor = CountedActor()
+            let actor = QueueActor()
             let hops = try await withBatchContext {
                 _ = try await authors.load(1)
                 _ = try await postsByAuthor.load(1)

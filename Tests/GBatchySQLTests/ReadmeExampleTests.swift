@@ -44,25 +44,6 @@ struct ReadmeSQLExampleTests {
     }
 }
 
-/// An actor with a serial executor of its own, like the main actor.
-private final class QueueExecutor: SerialExecutor {
-    let queue = DispatchQueue(label: "gbatchy.sql-tests.queue-executor")
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        queue.async { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
-    }
-}
-
-private actor QueueActor {
-    let executor = QueueExecutor()
-    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
-
-    func run<T: Sendable>(_ body: @Sendable (isolated QueueActor) async throws -> T) async rethrows -> T {
-        try await body(self)
-    }
-}
-
 /// The README's SQLite example with its body on the caller's actor, as in top-level code.
 private func readmeRequest(
     _ users: TableLoader<Int, ReadmeSQLExampleTests.User>,

@@ -92,3 +92,34 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// A serial executor on a dispatch queue of its own, like the main actor's, that counts the jobs it is given.
+final class QueueExecutor: SerialExecutor {
+    let queue = DispatchQueue(label: "gbatchy.sql-tests.queue-executor")
+    let jobs = TestCounter()
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        jobs.increment()
+        queue.async { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
+    }
+}
+
+/// An actor on a ``QueueExecutor``: its jobs never run on a task executor, and each hop onto it is one job.
+actor QueueActor {
+    let executor = QueueExecutor()
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    func run<T: Sendable>(_ body: @Sendable (isolated QueueActor) async throws -> T) async rethrows -> T {
+        try await body(self)
+    }
+}
+
+/// A thread-safe counter. `@unchecked Sendable`: `count` is read and written only under `lock`.
+final class TestCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
+}
