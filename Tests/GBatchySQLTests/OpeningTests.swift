@@ -123,3 +123,17 @@ struct OpeningTests {
         }
     }
 }
+
+/// A reader count below zero, set on the configuration after it was made, opens a database with no reader pool.
+@Suite("Reader count below zero", .timeLimit(.minutes(1)))
+struct NegativeReaderCountTests {
+    @Test("readerCount set to -1 after init opens, reads on the writer and does not trap")
+    func negativeReaderCountReadsOnTheWriter() async throws {
+        var configuration = SQLiteDatabase.Configuration(readerCount: 2)
+        configuration.readerCount = -1
+        try await withTemporaryDatabase(configuration: configuration) { db, _ in
+            try await db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1)")
+            #expect(try await count("t", in: db) == 1)
+        }
+    }
+}

@@ -5,7 +5,8 @@ import Testing
 /// batches finish (issue #9).
 @Suite("Ticks are rounds", .timeLimit(.minutes(1)))
 struct RoundTests {
-    /// Waits a random few microseconds, like I/O of varying length.
+    /// Waits a random few microseconds, like I/O of varying length. Not a wait for a batch to form: it runs inside
+    /// batch functions, so that the batches of one tick finish in a random order.
     static func io(_ generator: inout SplitMix64) async throws {
         try await Task.sleep(for: .microseconds(Int(generator.next() % 300)))
     }

@@ -28,6 +28,7 @@ final class ReaderPool: Sendable {
     private let state: Locked<State>
 
     init(readers: [ConnectionThread]) {
+        // An invariant, not input: the database makes a pool only when it opened at least one reader.
         precondition(!readers.isEmpty)
         self.readers = readers
         state = Locked(State(free: readers))

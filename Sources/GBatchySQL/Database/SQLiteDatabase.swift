@@ -136,7 +136,8 @@ public final class SQLiteDatabase: Sendable {
 
         var readerConnections: [SQLiteConnection] = []
         if !inMemory {
-            for _ in 0..<configuration.readerCount {
+            // `readerCount` is a public `var`: a negative value set after `init` means no reader, like 0.
+            for _ in 0..<max(0, configuration.readerCount) {
                 readerConnections.append(try open(SQLITE_OPEN_READONLY, role: .reader))
             }
         }
