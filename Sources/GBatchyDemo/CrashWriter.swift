@@ -2,7 +2,7 @@ import Foundation
 import GBatchySQL
 
 /// `gbatchy-demo crash-writer PATH`: writes transactions into the database at `PATH` until it is killed, and
-/// acknowledges each one on standard output once ``SQLiteDatabase/write(_:)`` has returned.
+/// acknowledges each one on standard output once ``SQLiteSource/write(_:)`` has returned.
 ///
 /// The crash-consistency test (`Crash consistency` in GBatchySQLTests) kills this process with `SIGKILL` at random
 /// moments, then checks that every acknowledged transaction is in the database, whole, and that no transaction is
@@ -32,7 +32,7 @@ enum CrashWriter {
     }
 
     static func run(path: String) async throws {
-        let db = try SQLiteDatabase(path: path)
+        let db = try SQLiteSource(path: path)
         try await db.write { conn in try conn.execute(schema) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<2 {
@@ -50,7 +50,7 @@ enum CrashWriter {
     }
 
     /// Inserts the next transaction and returns its id.
-    @Sendable static func writeOneTransaction(_ conn: SQLiteConnection) throws -> Int {
+    @Sendable static func writeOneTransaction(_ conn: SQLiteSourceConnection) throws -> Int {
         let tx = try conn.query("SELECT coalesce(max(tx), 0) + 1 FROM crash_tx", as: Int.self)[0]
         let parts = 1 + tx % 6
         try conn.execute("INSERT INTO crash_tx(tx, parts) VALUES (?, ?)", [tx, parts])

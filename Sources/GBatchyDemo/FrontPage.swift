@@ -10,7 +10,7 @@ enum FrontPage {
         """
 
     /// The naive request: a query for every row it needs.
-    static func naive(_ db: SQLiteDatabase) async throws -> [FrontPageEntry] {
+    static func naive(_ db: SQLiteSource) async throws -> [FrontPageEntry] {
         func author(_ id: Int) async throws -> Author? {
             try await db.query("SELECT id, name, mentor_id FROM authors WHERE id = ?", [id], as: Author.self).first
         }
@@ -45,7 +45,7 @@ enum FrontPage {
         let tags: TableLoader<Int, Tag>
         let commentsOfPost: GroupLoader<Int, Comment>
 
-        init(_ db: SQLiteDatabase) {
+        init(_ db: SQLiteSource) {
             authors = db.loader(Author.self, table: "authors", key: "id")
             tagsOfPost = db.groupLoader(PostTag.self, table: "post_tags", key: "post_id", orderBy: "tag_id")
             tags = db.loader(Tag.self, table: "tags", key: "id")
@@ -54,7 +54,7 @@ enum FrontPage {
     }
 
     /// The batched request: the same code shape, one row at a time, but every load of a tick is one query.
-    static func batched(_ db: SQLiteDatabase, _ loaders: Loaders) async throws -> [FrontPageEntry] {
+    static func batched(_ db: SQLiteSource, _ loaders: Loaders) async throws -> [FrontPageEntry] {
         let posts = try await db.query(publishedPosts, as: Post.self)
         return try await withBatchContext {
             try await pmap(posts) { post in
@@ -101,7 +101,7 @@ enum FrontPage {
         }
     }
 
-    private static func run(on db: SQLiteDatabase) async throws {
+    private static func run(on db: SQLiteSource) async throws {
         let loaders = Loaders(db)
 
         func isQuery(_ entry: QueryLog.Entry) -> Bool {

@@ -8,7 +8,7 @@ struct BusyAndFullTests {
         try await withTemporaryDatabase(configuration: .init(readerCount: 1, busyTimeout: .milliseconds(100))) {
             db, path in
             try await db.execute(usersSchema)
-            let other = try SQLiteDatabase(path: path, configuration: .init(readerCount: 1))
+            let other = try SQLiteSource(path: path, configuration: .init(readerCount: 1))
 
             // `other` enters BEGIN IMMEDIATE and then blocks its own writer thread until the test releases it.
             let (entered, enteredContinuation) = AsyncStream<Void>.makeStream()
@@ -26,7 +26,7 @@ struct BusyAndFullTests {
             var sawBusy = false
             do {
                 try await db.write { conn in try conn.execute("INSERT INTO users(id, name) VALUES (?, ?)", [1, "Ann"]) }
-            } catch SQLiteError.busy {
+            } catch SQLiteSourceError.busy {
                 sawBusy = true
             }
             #expect(sawBusy)
@@ -54,7 +54,7 @@ struct BusyAndFullTests {
                     }
                 }
                 Issue.record("the write must fail")
-            } catch SQLiteError.full {
+            } catch SQLiteSourceError.full {
             }
             #expect(try await count("blobs", in: db) == 1)
             #expect(try await db.query("PRAGMA integrity_check", as: String.self) == ["ok"])

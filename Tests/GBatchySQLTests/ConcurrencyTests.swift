@@ -117,7 +117,7 @@ struct ConcurrencyTests {
     @Test func closeThenUseThrowsAClearError() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("closed.sqlite").path
-            let db = try SQLiteDatabase(path: path, configuration: .init(readerCount: 2))
+            let db = try SQLiteSource(path: path, configuration: .init(readerCount: 2))
             try await db.execute("CREATE TABLE t(x)")
             // Queued work finishes before the connections close.
             async let pending: Void = db.execute("INSERT INTO t VALUES (1)")
@@ -133,14 +133,14 @@ struct ConcurrencyTests {
                     default: try await db.write { _ in }
                     }
                 }
-                let sqliteError = try #require(error as? SQLiteError)
+                let sqliteError = try #require(error as? SQLiteSourceError)
                 #expect(sqliteError.resultCode == .misuse)
                 #expect(sqliteError.description.contains("the database is closed"))
                 #expect(sqliteError.path == path)
             }
             // Everything was committed and checkpointed: a new database sees the row, without a leftover WAL.
             #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
-            let reopened = try SQLiteDatabase(path: path, configuration: .init(readerCount: 1))
+            let reopened = try SQLiteSource(path: path, configuration: .init(readerCount: 1))
             #expect(try await reopened.query("SELECT x FROM t", as: Int.self) == [1])
             await reopened.close()
         }
@@ -150,10 +150,10 @@ struct ConcurrencyTests {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("deinit.sqlite").path
             do {
-                let db = try SQLiteDatabase(path: path, configuration: .init(readerCount: 1))
+                let db = try SQLiteSource(path: path, configuration: .init(readerCount: 1))
                 try await db.execute("CREATE TABLE t(x); INSERT INTO t VALUES (1)")
             }
-            let db = try SQLiteDatabase(path: path, configuration: .init(readerCount: 1))
+            let db = try SQLiteSource(path: path, configuration: .init(readerCount: 1))
             #expect(try await db.query("SELECT x FROM t", as: Int.self) == [1])
             await db.close()
         }

@@ -2,7 +2,7 @@ import Foundation
 import GBatchySQL
 import Testing
 
-/// Crash consistency: a writer process (`gbatchy-demo crash-writer`, which writes through ``SQLiteDatabase/write(_:)``)
+/// Crash consistency: a writer process (`gbatchy-demo crash-writer`, which writes through ``SQLiteSource/write(_:)``)
 /// is killed with `SIGKILL` at seeded random moments. After each kill, a copy of the files it left is opened (WAL
 /// recovery as after a reboot), and at the end the database itself, which the next writer reopened after each kill
 /// (recovery with the shared-memory file left behind). Each time: `PRAGMA integrity_check` says `ok`, every
@@ -110,7 +110,7 @@ struct CommittedState {
         try await withDatabase(at: path, configuration: .init(readerCount: 1)) { db in try await read(db) }
     }
 
-    private static func read(_ db: SQLiteDatabase) async throws -> CommittedState {
+    private static func read(_ db: SQLiteSource) async throws -> CommittedState {
         var state = CommittedState()
         let integrity = try await db.query("PRAGMA integrity_check", as: String.self)
         if integrity != ["ok"] { state.problems.append("integrity_check: \(integrity.prefix(5))") }
@@ -125,7 +125,7 @@ struct CommittedState {
                 try conn.query("SELECT tx, parts FROM crash_tx ORDER BY tx", as: Transaction.self),
                 try conn.query("SELECT tx, part, payload FROM crash_rows ORDER BY tx, part", as: Part.self),
                 try conn.query("SELECT rows FROM crash_totals", as: Int.self),
-                try conn.query("PRAGMA foreign_key_check", as: SQLiteRow.self).count
+                try conn.query("PRAGMA foreign_key_check", as: SQLiteSourceRow.self).count
             )
         }
         for transaction in transactions { state.transactions[transaction.tx] = transaction.parts }

@@ -19,7 +19,7 @@ struct FaultTests {
         try await withTemporaryDatabase(configuration: .init(readerCount: 2, busyTimeout: .milliseconds(100))) {
             db, path in
             try await seedItems(db)
-            let holderDB = try SQLiteDatabase(path: path, configuration: .init(readerCount: 1))
+            let holderDB = try SQLiteSource(path: path, configuration: .init(readerCount: 1))
             let items = db.loader(FaultItem.self, table: "items", key: "id")
             let groups = db.groupLoader(FaultItem.self, table: "items", key: "grp", orderBy: "id")
 
@@ -50,8 +50,8 @@ struct FaultTests {
                     return try await ([first, second], loads, currentStatistics)
                 }
                 for error in writeErrors {
-                    let sqliteError = try #require(error as? SQLiteError, "\(String(describing: error))")
-                    #expect(SQLiteError.busy ~= sqliteError)
+                    let sqliteError = try #require(error as? SQLiteSourceError, "\(String(describing: error))")
+                    #expect(SQLiteSourceError.busy ~= sqliteError)
                     #expect(sqliteError.message == "database is locked")
                     #expect(sqliteError.path == path)
                     #expect(sqliteError.description.contains(path))
@@ -94,8 +94,8 @@ struct FaultTests {
                 async let loads = loadEach([2, 3, 4]) { try await items.load($0) }
                 let (writeErrors, results) = try await ([first, second], loads)
                 for error in writeErrors {
-                    let sqliteError = try #require(error as? SQLiteError, "\(String(describing: error))")
-                    #expect(SQLiteError.full ~= sqliteError)
+                    let sqliteError = try #require(error as? SQLiteSourceError, "\(String(describing: error))")
+                    #expect(SQLiteSourceError.full ~= sqliteError)
                     #expect(sqliteError.message == "database or disk is full")
                     #expect(sqliteError.sql?.hasPrefix("INSERT INTO items") == true)
                     #expect(sqliteError.description.contains(path))
@@ -119,12 +119,12 @@ struct FaultTests {
     @Test func aReadOnlyDatabaseFailsWritesWithReadOnlyAndLoadsWork() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("ro.sqlite").path
-            let seeder = try SQLiteDatabase(path: path)
+            let seeder = try SQLiteSource(path: path)
             try await seedItems(seeder)
             await seeder.close()
             let before = try Data(contentsOf: URL(fileURLWithPath: path))
 
-            let db = try SQLiteDatabase(path: path, configuration: .init(readerCount: 2, readOnly: true))
+            let db = try SQLiteSource(path: path, configuration: .init(readerCount: 2, readOnly: true))
             let items = db.loader(FaultItem.self, table: "items", key: "id")
             let groups = db.groupLoader(FaultItem.self, table: "items", key: "grp", orderBy: "id")
             let failure = await capture {
@@ -137,8 +137,8 @@ struct FaultTests {
                     async let loads = loadEach([1, 2, 3]) { try await items.load($0) }
                     let (writeErrors, results) = try await ([first, second], loads)
                     for error in writeErrors {
-                        let sqliteError = try #require(error as? SQLiteError, "\(String(describing: error))")
-                        #expect(SQLiteError.readOnly ~= sqliteError)
+                        let sqliteError = try #require(error as? SQLiteSourceError, "\(String(describing: error))")
+                        #expect(SQLiteSourceError.readOnly ~= sqliteError)
                         #expect(sqliteError.message == "attempt to write a readonly database")
                         #expect(sqliteError.description.contains(path))
                     }
@@ -163,7 +163,7 @@ struct FaultTests {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("damaged.sqlite").path
             try await makeSeededFile(path, count: 300)
-            let db = try SQLiteDatabase(path: path, configuration: .init(readerCount: 2))
+            let db = try SQLiteSource(path: path, configuration: .init(readerCount: 2))
             let items = db.loader(FaultItem.self, table: "items", key: "id")
             let groups = db.groupLoader(FaultItem.self, table: "items", key: "grp", orderBy: "id")
             let damaged = try overwrite(path, from: 4096)
@@ -178,8 +178,8 @@ struct FaultTests {
                     let errors = singles.map(\.failure) + groupResults.map(\.failure)
                     #expect(errors.count == 5)
                     for error in errors {
-                        let sqliteError = try #require(error as? SQLiteError, "\(String(describing: error))")
-                        #expect(SQLiteError.corrupt ~= sqliteError)
+                        let sqliteError = try #require(error as? SQLiteSourceError, "\(String(describing: error))")
+                        #expect(SQLiteSourceError.corrupt ~= sqliteError)
                         #expect(sqliteError.message.contains("malformed"))
                         #expect(sqliteError.sql?.contains(#""items" AS "t""#) == true)
                         #expect(sqliteError.description.contains(path))
@@ -201,7 +201,7 @@ struct FaultTests {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("garbage.sqlite").path
             try await makeSeededFile(path, count: 300)
-            let db = try SQLiteDatabase(path: path, configuration: .init(readerCount: 2))
+            let db = try SQLiteSource(path: path, configuration: .init(readerCount: 2))
             let items = db.loader(FaultItem.self, table: "items", key: "id")
             let damaged = try overwrite(path, from: 0)
 
@@ -210,8 +210,8 @@ struct FaultTests {
                     try await loadEach([1, 2, 3]) { try await items.load($0) }
                 }
                 for result in results {
-                    let sqliteError = try #require(result.failure as? SQLiteError, "\(result)")
-                    #expect(SQLiteError.notADatabase ~= sqliteError || SQLiteError.corrupt ~= sqliteError)
+                    let sqliteError = try #require(result.failure as? SQLiteSourceError, "\(result)")
+                    #expect(SQLiteSourceError.notADatabase ~= sqliteError || SQLiteSourceError.corrupt ~= sqliteError)
                     #expect(sqliteError.description.contains(path))
                 }
             }
@@ -219,8 +219,8 @@ struct FaultTests {
             if let failure { throw failure }
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == damaged)
             // Opening it afresh fails clearly too, and still writes nothing.
-            let openError = await capture { _ = try SQLiteDatabase(path: path) }
-            #expect(SQLiteError.notADatabase ~= openError ?? TestFailure())
+            let openError = await capture { _ = try SQLiteSource(path: path) }
+            #expect(SQLiteSourceError.notADatabase ~= openError ?? TestFailure())
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == damaged)
         }
     }
@@ -234,7 +234,7 @@ struct FaultTests {
     @Test func aDeletedFileFailsReadsWithIOErrorAndRefusesWrites() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("deleted.sqlite").path
-            let db = try SQLiteDatabase(path: path, configuration: .init(readerCount: 2))
+            let db = try SQLiteSource(path: path, configuration: .init(readerCount: 2))
             let items = db.loader(FaultItem.self, table: "items", key: "id")
             let groups = db.groupLoader(FaultItem.self, table: "items", key: "grp", orderBy: "id")
             let failure = await capture {
@@ -253,9 +253,9 @@ struct FaultTests {
                     async let grouped = loadEach([0, 1]) { try await groups.load($0) }
                     let (writeErrors, singles, groupResults) = try await ([first, second], single, grouped)
                     for error in writeErrors {
-                        let sqliteError = try #require(error as? SQLiteError, "\(String(describing: error))")
+                        let sqliteError = try #require(error as? SQLiteSourceError, "\(String(describing: error))")
                         #expect(sqliteError.extendedResultCode == .readOnlyDatabaseMoved)
-                        #expect(SQLiteError.readOnly ~= sqliteError)
+                        #expect(SQLiteSourceError.readOnly ~= sqliteError)
                         #expect(sqliteError.description.contains(path))
                     }
                     // A reader connection that had read the file before the unlink keeps reading its inode; one
@@ -290,12 +290,12 @@ struct FaultTests {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("replaced.sqlite").path
             let replacementPath = directory.appendingPathComponent("replacement.sqlite").path
-            let replacement = try SQLiteDatabase(path: replacementPath)
+            let replacement = try SQLiteSource(path: replacementPath)
             try await replacement.execute(itemsSchema)
             try await replacement.execute("INSERT INTO items(id, name, grp) VALUES (1, 'replacement', 0)")
             await replacement.close()
 
-            let db = try SQLiteDatabase(path: path, configuration: .init(readerCount: 2))
+            let db = try SQLiteSource(path: path, configuration: .init(readerCount: 2))
             let items = db.loader(FaultItem.self, table: "items", key: "id")
             let groups = db.groupLoader(FaultItem.self, table: "items", key: "grp", orderBy: "id")
             let failure = await capture {
@@ -309,7 +309,7 @@ struct FaultTests {
                     async let loads = loadEach([1, 2, 3]) { try await items.load($0) }
                     let (writeErrors, results) = try await ([first, second], loads)
                     for error in writeErrors {
-                        let sqliteError = try #require(error as? SQLiteError, "\(String(describing: error))")
+                        let sqliteError = try #require(error as? SQLiteSourceError, "\(String(describing: error))")
                         #expect(sqliteError.extendedResultCode == .readOnlyDatabaseMoved)
                         #expect(sqliteError.description.contains(path))
                     }
@@ -322,7 +322,7 @@ struct FaultTests {
             if let failure { throw failure }
             // The open database's WAL never reached the replacement.
             #expect(try await integrityCheck(path) == ["ok"])
-            let fresh = try SQLiteDatabase(path: path, configuration: .init(readerCount: 1))
+            let fresh = try SQLiteSource(path: path, configuration: .init(readerCount: 1))
             let names = await capture { () async throws in
                 #expect(try await fresh.query("SELECT name FROM items", as: String.self) == ["replacement"])
             }
@@ -355,8 +355,8 @@ struct FaultTests {
                 async let loads = loadEach([3, 4]) { try await items.load($0) }
                 let (writeErrors, results) = try await ([first, second], loads)
                 for error in writeErrors {
-                    let sqliteError = try #require(error as? SQLiteError, "\(String(describing: error))")
-                    #expect(SQLiteError.constraint ~= sqliteError)
+                    let sqliteError = try #require(error as? SQLiteSourceError, "\(String(describing: error))")
+                    #expect(SQLiteSourceError.constraint ~= sqliteError)
                     #expect(sqliteError.extendedResultCode == .constraintPrimaryKey)
                     #expect(sqliteError.message == "UNIQUE constraint failed: items.id")
                     #expect(sqliteError.sql == "INSERT INTO items(id, name, grp) VALUES (?, ?, ?)")
@@ -384,7 +384,7 @@ struct FaultTests {
         try await withTemporaryDirectory { directory in
             let brokenPath = directory.appendingPathComponent("broken.sqlite").path
             try await makeSeededFile(brokenPath, count: 300)
-            let broken = try SQLiteDatabase(path: brokenPath, configuration: .init(readerCount: 2))
+            let broken = try SQLiteSource(path: brokenPath, configuration: .init(readerCount: 2))
             let brokenItems = broken.loader(FaultItem.self, table: "items", key: "id")
             let brokenGroups = broken.groupLoader(FaultItem.self, table: "items", key: "grp", orderBy: "id")
             _ = try overwrite(brokenPath, from: 4096)
@@ -412,7 +412,7 @@ struct FaultTests {
                 for (index, singles, grouped) in outcomes {
                     if index.isMultiple(of: 2) {
                         let errors = singles.map(\.failure) + grouped.map(\.failure)
-                        #expect(errors.allSatisfy { SQLiteError.corrupt ~= $0 ?? TestFailure() }, "context \(index)")
+                        #expect(errors.allSatisfy { SQLiteSourceError.corrupt ~= $0 ?? TestFailure() }, "context \(index)")
                     } else {
                         #expect(try singles.map { try $0.get() } == [1, 2, 3, index + 1].map(item), "context \(index)")
                         #expect(try grouped.map { try $0.get() } == (0..<3).map(expectedGroup), "context \(index)")
@@ -430,9 +430,9 @@ struct FaultTests {
 
 /// The error of a read on a file deleted before that connection first read it.
 func expectIOErrorFstat(_ error: any Error, path: String) throws {
-    let sqliteError = try #require(error as? SQLiteError, "\(error)")
+    let sqliteError = try #require(error as? SQLiteSourceError, "\(error)")
     #expect(sqliteError.extendedResultCode.rawValue == 1802)  // SQLITE_IOERR_FSTAT
-    #expect(SQLiteError.ResultCode.ioError ~= sqliteError)
+    #expect(SQLiteSourceError.ResultCode.ioError ~= sqliteError)
     #expect(sqliteError.description.contains(path))
 }
 
@@ -451,19 +451,19 @@ func item(_ id: Int) -> FaultItem { FaultItem(id: id, name: "item \(id)", grp: i
 func expectedGroup(_ grp: Int) -> [FaultItem] { (1...20).filter { $0 % 3 == grp }.map(item) }
 
 /// Creates `items` and commits rows 1...count in one write.
-func seedItems(_ db: SQLiteDatabase, count: Int = 20) async throws {
+func seedItems(_ db: SQLiteSource, count: Int = 20) async throws {
     try await db.execute(itemsSchema)
     try await db.write { conn in
         for id in 1...count { try insertItem(id, into: conn) }
     }
 }
 
-func insertItem(_ id: Int, into conn: SQLiteConnection) throws {
+func insertItem(_ id: Int, into conn: SQLiteSourceConnection) throws {
     try conn.execute("INSERT INTO items(id, name, grp) VALUES (?, ?, ?)", [id, "item \(id)", id % 3])
 }
 
 /// Inserts 50 rows of 4 KB each: far more than two free pages.
-func insertBigItems(from first: Int, into conn: SQLiteConnection) throws {
+func insertBigItems(from first: Int, into conn: SQLiteSourceConnection) throws {
     let name = String(repeating: "x", count: 4000)
     for id in first..<(first + 50) {
         try conn.execute("INSERT INTO items(id, name, grp) VALUES (?, ?, ?)", [id, name, 0])
@@ -472,7 +472,7 @@ func insertBigItems(from first: Int, into conn: SQLiteConnection) throws {
 
 /// A closed, checkpointed database file with `count` items: no WAL left, every row in the main file.
 func makeSeededFile(_ path: String, count: Int) async throws {
-    let db = try SQLiteDatabase(path: path)
+    let db = try SQLiteSource(path: path)
     let failure = await capture { try await seedItems(db, count: count) }
     await db.close()
     if let failure { throw failure }
@@ -494,7 +494,7 @@ func overwrite(_ path: String, from offset: Int) throws -> Data {
 
 /// `PRAGMA integrity_check` on a fresh database handle.
 func integrityCheck(_ path: String) async throws -> [String] {
-    let db = try SQLiteDatabase(path: path, configuration: .init(readerCount: 1))
+    let db = try SQLiteSource(path: path, configuration: .init(readerCount: 1))
     var result: [String] = []
     let failure = await capture { result = try await db.query("PRAGMA integrity_check", as: String.self) }
     await db.close()
@@ -518,12 +518,12 @@ func loadEach<Value: Sendable>(
 
 /// An in-memory database seeded with 20 items, and its loaders.
 struct HealthyDatabase {
-    let db: SQLiteDatabase
+    let db: SQLiteSource
     let items: TableLoader<Int, FaultItem>
     let groups: GroupLoader<Int, FaultItem>
 
     init() async throws {
-        db = try SQLiteDatabase.inMemory()
+        db = try SQLiteSource.inMemory()
         try await seedItems(db)
         items = db.loader(FaultItem.self, table: "items", key: "id")
         groups = db.groupLoader(FaultItem.self, table: "items", key: "grp", orderBy: "id")
@@ -576,8 +576,8 @@ struct SchemaRereadTests {
                 let items = db.loader(FaultItem.self, table: "items", key: "id")
                 _ = try overwrite(path, from: 4096)
                 let failure = await capture { _ = try await withBatchContext { try await items.loadAll([1, 2, 3]) } }
-                let error = try #require(failure as? SQLiteError, "\(String(describing: failure))")
-                #expect(SQLiteError.corrupt ~= error)
+                let error = try #require(failure as? SQLiteSourceError, "\(String(describing: failure))")
+                #expect(SQLiteSourceError.corrupt ~= error)
                 // The first use checks the schema once; the corrupt query does not make it check again.
                 let schemaReads = db.queryLog.entries.filter { $0.sql.contains("pragma_table_xinfo") }
                 #expect(schemaReads.count == 1, "\(db.queryLog.entries.map(\.sql))")

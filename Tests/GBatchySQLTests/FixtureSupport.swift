@@ -16,7 +16,7 @@ enum FixtureStorage: Sendable, CaseIterable {
 ///
 /// The schema runs inside `db.write` (one transaction). `data.sql` brings its own `BEGIN`/`COMMIT`, which cannot
 /// nest inside `write`'s transaction, so it runs through `execute`, whose script is then all-or-nothing too.
-func loadFixture(_ name: String, into db: SQLiteDatabase) async throws {
+func loadFixture(_ name: String, into db: SQLiteSource) async throws {
     let folder = fixturesDirectory.appendingPathComponent(name, isDirectory: true)
     let schema = try String(contentsOf: folder.appendingPathComponent("schema.sql"), encoding: .utf8)
     let data = try String(contentsOf: folder.appendingPathComponent("data.sql"), encoding: .utf8)
@@ -26,7 +26,7 @@ func loadFixture(_ name: String, into db: SQLiteDatabase) async throws {
 
 /// Builds a database from a fixture (a file in a temporary folder, or in memory), runs `body`, always closes it.
 func withFixtureDatabase<R>(
-    _ name: String, storage: FixtureStorage = .file, _ body: (SQLiteDatabase) async throws -> R
+    _ name: String, storage: FixtureStorage = .file, _ body: (SQLiteSource) async throws -> R
 ) async throws -> R {
     switch storage {
     case .file:
@@ -36,7 +36,7 @@ func withFixtureDatabase<R>(
             return try await body(db)
         }
     case .memory:
-        return try await closing(SQLiteDatabase.inMemory()) { db in
+        return try await closing(SQLiteSource.inMemory()) { db in
             try await loadFixture(name, into: db)
             db.queryLog.clear()
             return try await body(db)
@@ -45,7 +45,7 @@ func withFixtureDatabase<R>(
 }
 
 /// The table-loader queries in the log (those that bound keys), oldest first.
-func loaderQueries(_ db: SQLiteDatabase) -> [QueryLog.Entry] {
+func loaderQueries(_ db: SQLiteSource) -> [QueryLog.Entry] {
     db.queryLog.entries.filter { $0.keyCount != nil }
 }
 
@@ -132,7 +132,7 @@ struct BlogLoaders: Sendable {
     let tags: TableLoader<Int, Tag>
     let users: TableLoader<Int, BlogUser>
 
-    init(_ db: SQLiteDatabase) {
+    init(_ db: SQLiteSource) {
         authors = db.loader(Author.self, table: "authors", key: "id")
         mentors = db.loader(Author.self, table: "authors", key: "id")
         posts = db.loader(Post.self, table: "posts", key: "id")

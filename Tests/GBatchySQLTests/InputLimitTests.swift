@@ -26,12 +26,12 @@ struct InputLimitTests {
                     await capture { try await db.execute(sql, [1, date]) },
                     await capture { try await db.execute(sql, [1, Optional(date)]) },
                     await capture { try await db.write { conn in try conn.execute(sql, [1, date]) } },
-                    await capture { _ = try await db.query("SELECT ? AS a, ? AS b", [1, date], as: SQLiteRow.self) },
+                    await capture { _ = try await db.query("SELECT ? AS a, ? AS b", [1, date], as: SQLiteSourceRow.self) },
                     await capture {
-                        _ = try await db.read { try $0.query("SELECT ?, ?", [1, date], as: SQLiteRow.self) }
+                        _ = try await db.read { try $0.query("SELECT ?, ?", [1, date], as: SQLiteSourceRow.self) }
                     },
                 ] {
-                    let sqliteError = try #require(error as? SQLiteError, "\(date): \(String(describing: error))")
+                    let sqliteError = try #require(error as? SQLiteSourceError, "\(date): \(String(describing: error))")
                     #expect(sqliteError.resultCode == .mismatch)
                     #expect(sqliteError.message.contains("parameter 2"), "\(sqliteError)")
                     #expect(sqliteError.message.contains("Date"), "\(sqliteError)")
@@ -45,7 +45,7 @@ struct InputLimitTests {
     }
 
     @Test func theWidestStorableDatesRoundTrip() async throws {
-        let db = try SQLiteDatabase.inMemory()
+        let db = try SQLiteSource.inMemory()
         for date in [
             Date(timeIntervalSince1970: -62_167_219_200), Date(timeIntervalSince1970: 253_402_300_799.999),
             Date.distantPast, Date.distantFuture,
@@ -59,14 +59,14 @@ struct InputLimitTests {
 
     @Test func aNumberOutsideTheDateRangeIsADecodingErrorNamingTheColumn() async throws {
         struct Event: Decodable, Sendable { var at: Date }
-        let db = try SQLiteDatabase.inMemory()
+        let db = try SQLiteSource.inMemory()
         for number in ["1e300", "-1e300", "9e15", "9223372036854775807", "253402300800", "9e999"] {
             let sql = "SELECT \(number) + 0 AS at"
             for error in [
                 await capture { _ = try await db.query(sql, as: Event.self) },
                 await capture { _ = try await db.query(sql, as: Date.self) },
             ] {
-                let decodingError = try #require(error as? RowDecodingError, "\(number): \(String(describing: error))")
+                let decodingError = try #require(error as? ColumnDecodingError, "\(number): \(String(describing: error))")
                 #expect(decodingError.kind == .typeMismatch)
                 #expect(decodingError.column == "at")
                 #expect(decodingError.expectedType == "Date")
@@ -94,12 +94,12 @@ struct InputLimitTests {
             (.seconds(-1), 0), (.zero, 0),
         ]
         for (timeout, expected) in cases {
-            let db = try SQLiteDatabase.inMemory(configuration: .init(busyTimeout: timeout))
+            let db = try SQLiteSource.inMemory(configuration: .init(busyTimeout: timeout))
             let milliseconds = try await db.query("PRAGMA busy_timeout", as: Int.self)
             #expect(milliseconds == [min(expected, Int(Int32.max))], "\(timeout)")
             await db.close()
         }
-        let configuration = SQLiteDatabase.Configuration(readerCount: 1, busyTimeout: .seconds(Int64.max))
+        let configuration = SQLiteSource.Configuration(readerCount: 1, busyTimeout: .seconds(Int64.max))
         let (onReader, onWriter) = try await withTemporaryDatabase(configuration: configuration) { db, _ in
             (
                 try await db.query("PRAGMA busy_timeout", as: Int.self),
@@ -129,7 +129,7 @@ struct InputLimitTests {
                 },
             ]
             for error in errors {
-                let sqliteError = try #require(error as? SQLiteError, "\(String(describing: error))")
+                let sqliteError = try #require(error as? SQLiteSourceError, "\(String(describing: error))")
                 #expect(sqliteError.resultCode == .misuse)
                 #expect(sqliteError.message.contains("NUL"), "\(sqliteError)")
             }
@@ -142,36 +142,36 @@ struct InputLimitTests {
     enum Status: String, Decodable, Sendable { case active, closed }
 
     @Test func aTopLevelEnumOrArrayRowTypeThrowsARowDecodingErrorOfBoundedSize() async throws {
-        let db = try SQLiteDatabase.inMemory()
+        let db = try SQLiteSource.inMemory()
         #expect(try await db.query("SELECT 'active' AS status", as: Status.self) == [.active])
 
         let huge = String(repeating: "x", count: 100_000)
         let enumError = await capture { _ = try await db.query("SELECT ? AS status", [huge], as: Status.self) }
-        let decodingError = try #require(enumError as? RowDecodingError, "\(String(describing: enumError))")
+        let decodingError = try #require(enumError as? ColumnDecodingError, "\(String(describing: enumError))")
         #expect(decodingError.kind == .typeMismatch)
         #expect(decodingError.column == "status")
         #expect(decodingError.expectedType == "Status")
         #expect(decodingError.description.count < 1_000, "\(decodingError.description.count) characters")
 
         let arrayError = await capture { _ = try await db.query("SELECT 1 AS a, 2 AS b", as: [Int].self) }
-        let arrayDecodingError = try #require(arrayError as? RowDecodingError, "\(String(describing: arrayError))")
+        let arrayDecodingError = try #require(arrayError as? ColumnDecodingError, "\(String(describing: arrayError))")
         #expect(arrayDecodingError.column == "a")
         #expect(arrayDecodingError.expectedType == "Array<Int>")
 
         // A long SQL text is cut in the description (the `sql` property keeps it whole).
         let longSQL = "SELECT '\(huge)' AS status"
         let longError = await capture { _ = try await db.query(longSQL, as: Status.self) }
-        let longDecodingError = try #require(longError as? RowDecodingError)
+        let longDecodingError = try #require(longError as? ColumnDecodingError)
         #expect(longDecodingError.sql == longSQL)
         #expect(longDecodingError.description.count < 1_000, "\(longDecodingError.description.count) characters")
         await db.close()
     }
 
     @Test func aLongFailingStatementIsCutInTheErrorDescription() async throws {
-        let db = try SQLiteDatabase.inMemory()
+        let db = try SQLiteSource.inMemory()
         let sql = "SELECT '\(String(repeating: "y", count: 100_000))' FROM no_such_table"
         let error = await capture { _ = try await db.query(sql, as: String.self) }
-        let sqliteError = try #require(error as? SQLiteError)
+        let sqliteError = try #require(error as? SQLiteSourceError)
         #expect(sqliteError.sql == sql)
         #expect(sqliteError.description.count < 1_000, "\(sqliteError.description.count) characters")
         #expect(sqliteError.description.contains("no such table: no_such_table"))
@@ -190,10 +190,10 @@ struct InputLimitTests {
                 }
             }
         }
-        let db = try SQLiteDatabase.inMemory()
+        let db = try SQLiteSource.inMemory()
         #expect(try await db.query("SELECT 2 AS n", as: Positive.self).map(\.n) == [2])
         let error = await capture { _ = try await db.query("SELECT -1 AS n", as: Positive.self) }
-        let decodingError = try #require(error as? RowDecodingError, "\(String(describing: error))")
+        let decodingError = try #require(error as? ColumnDecodingError, "\(String(describing: error))")
         #expect(decodingError.column == "n")
         #expect(decodingError.found.hasPrefix("INTEGER -1"), "\(decodingError.found)")
         #expect(decodingError.description.contains("not positive"))

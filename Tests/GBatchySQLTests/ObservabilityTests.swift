@@ -27,7 +27,7 @@ struct ObservabilityTests {
     }
 
     @Test func nestedUseOfTheSameStatementGetsAFreshOne() async throws {
-        let db = try SQLiteDatabase.inMemory()
+        let db = try SQLiteSource.inMemory()
         try await db.execute("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2)")
         let pairs = try await db.read { conn in
             try conn.withCachedStatement("SELECT x FROM t ORDER BY x") { outer in
@@ -71,13 +71,13 @@ struct ObservabilityTests {
             #expect(entries[1].table == "users")
             #expect(entries.map(\.role) == [.reader, .reader, .reader, .writer, .writer, .writer])
             #expect(entries.map(\.succeeded) == [true, true, false, true, true, true])
-            #expect((entries[2].error as? SQLiteError)?.message == "no such column: nope")
+            #expect((entries[2].error as? SQLiteSourceError)?.message == "no such column: nope")
             #expect(entries.allSatisfy { $0.duration >= .zero })
         }
     }
 
     @Test func queryLogCanBeDisabledAndIsBounded() async throws {
-        let db = try SQLiteDatabase.inMemory(configuration: .init(queryLogCapacity: 3))
+        let db = try SQLiteSource.inMemory(configuration: .init(queryLogCapacity: 3))
         db.queryLog.isEnabled = false
         db.queryLog.clear()
         _ = try await db.query("SELECT 1", as: Int.self)
@@ -96,7 +96,7 @@ struct ObservabilityTests {
     }
 
     @Test func lowLevelStatementAccessForLoaders() async throws {
-        let db = try SQLiteDatabase.inMemory()
+        let db = try SQLiteSource.inMemory()
         try await db.execute(usersSchema)
         try await db.execute("INSERT INTO users(id, name, age) VALUES (1, 'Ann', 30), (2, 'Bob', NULL)")
         db.queryLog.clear()

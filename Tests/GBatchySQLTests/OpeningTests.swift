@@ -7,8 +7,8 @@ struct OpeningTests {
     @Test func missingFileReadOnlyThrowsCantOpenNamingThePath() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("missing.sqlite").path
-            let error = await capture { _ = try SQLiteDatabase(path: path, configuration: .init(readOnly: true)) }
-            let sqliteError = try #require(error as? SQLiteError)
+            let error = await capture { _ = try SQLiteSource(path: path, configuration: .init(readOnly: true)) }
+            let sqliteError = try #require(error as? SQLiteSourceError)
             #expect(sqliteError.resultCode == .cantOpen)
             #expect(sqliteError.path == path)
             #expect(sqliteError.description.contains(path))
@@ -20,9 +20,9 @@ struct OpeningTests {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("no/such/dir/db.sqlite").path
             do {
-                _ = try SQLiteDatabase(path: path)
+                _ = try SQLiteSource(path: path)
                 Issue.record("opening should fail")
-            } catch SQLiteError.cantOpen {
+            } catch SQLiteSourceError.cantOpen {
             }
         }
     }
@@ -34,8 +34,8 @@ struct OpeningTests {
             let bytes = Data((0..<8192).map { _ in UInt8.random(in: 0...255, using: &generator) })
             try bytes.write(to: URL(fileURLWithPath: path))
 
-            let error = await capture { _ = try SQLiteDatabase(path: path) }
-            let sqliteError = try #require(error as? SQLiteError)
+            let error = await capture { _ = try SQLiteSource(path: path) }
+            let sqliteError = try #require(error as? SQLiteSourceError)
             #expect(sqliteError.resultCode == .notADatabase)
             #expect(sqliteError.message == "file is not a database")
             #expect(sqliteError.description.contains(path))
@@ -47,7 +47,7 @@ struct OpeningTests {
     @Test func overwrittenHeaderThrowsAndLeavesTheFileUntouched() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("damaged.sqlite").path
-            let db = try SQLiteDatabase(path: path)
+            let db = try SQLiteSource(path: path)
             try await db.execute("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3)")
             await db.close()
 
@@ -56,10 +56,10 @@ struct OpeningTests {
             try handle.close()
             let damaged = try Data(contentsOf: URL(fileURLWithPath: path))
 
-            let error = await capture { _ = try SQLiteDatabase(path: path) }
-            let sqliteError = try #require(error as? SQLiteError)
+            let error = await capture { _ = try SQLiteSource(path: path) }
+            let sqliteError = try #require(error as? SQLiteSourceError)
             #expect(
-                SQLiteError.ResultCode.notADatabase ~= sqliteError || SQLiteError.ResultCode.corrupt ~= sqliteError)
+                SQLiteSourceError.ResultCode.notADatabase ~= sqliteError || SQLiteSourceError.ResultCode.corrupt ~= sqliteError)
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == damaged)
         }
     }
@@ -67,24 +67,24 @@ struct OpeningTests {
     @Test func readOnlyConfigurationReadsButRejectsWrites() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("ro.sqlite").path
-            let writer = try SQLiteDatabase(path: path)
+            let writer = try SQLiteSource(path: path)
             try await writer.execute(usersSchema)
             try await writer.execute("INSERT INTO users(id, name) VALUES (?, ?)", [1, "Ann"])
             await writer.close()
             #expect(chmod(path, 0o444) == 0)
             let before = try Data(contentsOf: URL(fileURLWithPath: path))
 
-            let db = try SQLiteDatabase(path: path, configuration: .init(readerCount: 1, readOnly: true))
+            let db = try SQLiteSource(path: path, configuration: .init(readerCount: 1, readOnly: true))
             #expect(try await db.query("SELECT id, name FROM users", as: User.self) == [User(id: 1, name: "Ann")])
             do {
                 try await db.write { conn in try conn.execute("INSERT INTO users(id, name) VALUES (?, ?)", [2, "Bob"]) }
                 Issue.record("a write must fail")
-            } catch SQLiteError.readOnly {
+            } catch SQLiteSourceError.readOnly {
             }
             do {
                 try await db.execute("DELETE FROM users")
                 Issue.record("a write must fail")
-            } catch SQLiteError.readOnly {
+            } catch SQLiteSourceError.readOnly {
             }
             #expect(try await db.query("SELECT count(*) FROM users", as: Int.self) == [1])
             await db.close()
@@ -97,18 +97,18 @@ struct OpeningTests {
         guard getuid() != 0 else { return }
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("protected.sqlite").path
-            let writer = try SQLiteDatabase(path: path)
+            let writer = try SQLiteSource(path: path)
             try await writer.execute("CREATE TABLE t(x)")
             await writer.close()
             #expect(chmod(path, 0o444) == 0)
             // SQLite falls back to a read-only connection; opening may fail (WAL needs to write), writing must.
             let error = await capture {
-                let db = try SQLiteDatabase(path: path)
+                let db = try SQLiteSource(path: path)
                 let writeError = await capture { try await db.execute("INSERT INTO t VALUES (1)") }
                 await db.close()
                 if let writeError { throw writeError }
             }
-            #expect(error is SQLiteError)
+            #expect(error is SQLiteSourceError)
         }
     }
 
@@ -129,7 +129,7 @@ struct OpeningTests {
 struct NegativeReaderCountTests {
     @Test("readerCount set to -1 after init opens, reads on the writer and does not trap")
     func negativeReaderCountReadsOnTheWriter() async throws {
-        var configuration = SQLiteDatabase.Configuration(readerCount: 2)
+        var configuration = SQLiteSource.Configuration(readerCount: 2)
         configuration.readerCount = -1
         try await withTemporaryDatabase(configuration: configuration) { db, _ in
             try await db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1)")

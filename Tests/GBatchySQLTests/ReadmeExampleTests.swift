@@ -14,8 +14,8 @@ struct ReadmeSQLExampleTests {
         enum CodingKeys: String, CodingKey { case id, title, authorID = "author_id" }
     }
 
-    func example(path: String) async throws -> SQLiteDatabase {
-        let db = try SQLiteDatabase(path: path)
+    func example(path: String) async throws -> SQLiteSource {
+        let db = try SQLiteSource(path: path)
         let users = db.loader(User.self, table: "users", key: "id")  // User?
         let postsByAuthor = db.groupLoader(Post.self, table: "posts", key: "author_id", orderBy: "id")  // [Post]
 
@@ -32,7 +32,7 @@ struct ReadmeSQLExampleTests {
     func twoQueries() async throws {
         try await withTemporaryDirectory { folder in
             let path = folder.appendingPathComponent("readme.sqlite").path
-            let setup = try SQLiteDatabase(path: path)
+            let setup = try SQLiteSource(path: path)
             try await loadFixture("blog", into: setup)
             await setup.close()
             let db = try await example(path: path)

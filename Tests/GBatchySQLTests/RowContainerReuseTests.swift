@@ -44,7 +44,7 @@ struct RowContainerReuseTests {
         Listing(id: 3, title: "chair", price: Price(amount: 45.25, currency: "GBP")),
     ]
 
-    func makeListings(_ db: SQLiteDatabase) async throws {
+    func makeListings(_ db: SQLiteSource) async throws {
         try await db.execute(
             """
             CREATE TABLE listings(id INTEGER PRIMARY KEY, title TEXT NOT NULL, amount REAL NOT NULL,
@@ -79,7 +79,7 @@ struct RowContainerReuseTests {
 
     @Test func noStatementOutlivesItsExecution() async throws {
         let log = CapturedLog()
-        var configuration = SQLiteDatabase.Configuration(readerCount: 2, statementCacheCapacity: 2)
+        var configuration = SQLiteSource.Configuration(readerCount: 2, statementCacheCapacity: 2)
         configuration.logger = Logger(label: "row-container-reuse") { _ in log }
         configuration.logger.logLevel = .debug
         try await withTemporaryDatabase(configuration: configuration) { db, _ in
@@ -94,7 +94,7 @@ struct RowContainerReuseTests {
             let failure = await capture {
                 _ = try await db.query("SELECT id, title, NULL AS amount, currency FROM listings", as: Listing.self)
             }
-            #expect(failure is RowDecodingError)
+            #expect(failure is ColumnDecodingError)
         }
         #expect(!log.messages.contains { $0.contains("unfinalized") }, "\(log.messages)")
     }

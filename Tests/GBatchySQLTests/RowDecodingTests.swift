@@ -15,17 +15,17 @@ struct RowDecodingTests {
         var color: Role
     }
 
-    func makeDatabase() async throws -> SQLiteDatabase {
-        let db = try SQLiteDatabase.inMemory()
+    func makeDatabase() async throws -> SQLiteSource {
+        let db = try SQLiteSource.inMemory()
         try await db.execute(
             "CREATE TABLE people(id INTEGER PRIMARY KEY, name TEXT, age, email TEXT);"
                 + "INSERT INTO people VALUES (1, 'Ann', 30, NULL)")
         return db
     }
 
-    func decodingError(_ db: SQLiteDatabase, _ sql: String) async throws -> RowDecodingError {
+    func decodingError(_ db: SQLiteSource, _ sql: String) async throws -> ColumnDecodingError {
         let error = await capture { _ = try await db.query(sql, as: Person.self) }
-        return try #require(error as? RowDecodingError, "expected a RowDecodingError, got \(String(describing: error))")
+        return try #require(error as? ColumnDecodingError, "expected a ColumnDecodingError, got \(String(describing: error))")
     }
 
     @Test func textInAnIntegerFieldNamesColumnTypeAndSQL() async throws {
@@ -90,7 +90,7 @@ struct RowDecodingTests {
         let error = await capture {
             _ = try await db.query(sql, values: [1], as: Person.self, keyCount: 1, table: "people")
         }
-        let decodingError = try #require(error as? RowDecodingError)
+        let decodingError = try #require(error as? ColumnDecodingError)
         #expect(decodingError.table == "people")
         #expect(
             decodingError.description
@@ -101,7 +101,7 @@ struct RowDecodingTests {
     @Test func unknownEnumRawValueIsATypeMismatchNamingTheColumn() async throws {
         let db = try await makeDatabase()
         let error = await capture { _ = try await db.query("SELECT 'guest' AS color", as: Colored.self) }
-        let decodingError = try #require(error as? RowDecodingError)
+        let decodingError = try #require(error as? ColumnDecodingError)
         #expect(decodingError.kind == .typeMismatch)
         #expect(decodingError.column == "color")
         #expect(decodingError.expectedType == "Role")
@@ -114,7 +114,7 @@ struct RowDecodingTests {
         _ = await capture { _ = try await db.query("SELECT id, name FROM people", as: Person.self) }
         let entry = try #require(db.queryLog.entries.last)
         #expect(entry.sql == "SELECT id, name FROM people")
-        #expect(entry.error is RowDecodingError)
+        #expect(entry.error is ColumnDecodingError)
         await db.close()
     }
 }

@@ -4,7 +4,7 @@ import Testing
 
 @testable import GBatchySQL
 
-/// A row that fails to decode fails the key it belongs to, with a ``RowDecodingError`` naming the column; every other
+/// A row that fails to decode fails the key it belongs to, with a ``ColumnDecodingError`` naming the column; every other
 /// key of the batch gets its own answer.
 @Suite("A bad row fails its own key only", .timeLimit(.minutes(1)))
 struct RowFailureTests {
@@ -16,7 +16,7 @@ struct RowFailureTests {
 
     /// `items`: ids 1 to 5, item 2 holds text in `quantity`. `owner` (`TEXT COLLATE NOCASE`) groups them: `ann` has
     /// items 1 and 2, `bob` item 3, `cy` items 4 and 5.
-    func withItems(_ body: (SQLiteDatabase) async throws -> Void) async throws {
+    func withItems(_ body: (SQLiteSource) async throws -> Void) async throws {
         try await withTemporaryDatabase { db, _ in
             try await db.execute(
                 "CREATE TABLE items(id INTEGER PRIMARY KEY, owner TEXT NOT NULL COLLATE NOCASE, quantity INTEGER);"
@@ -31,7 +31,7 @@ struct RowFailureTests {
     func expectQuantityError(_ result: Result<some Any, any Error>, sourceLocation: SourceLocation = #_sourceLocation)
         throws
     {
-        let error = try #require(result.failure as? RowDecodingError, "\(result)", sourceLocation: sourceLocation)
+        let error = try #require(result.failure as? ColumnDecodingError, "\(result)", sourceLocation: sourceLocation)
         #expect(error.column == "quantity", sourceLocation: sourceLocation)
         #expect(error.kind == .typeMismatch, sourceLocation: sourceLocation)
         #expect(error.table == "items", sourceLocation: sourceLocation)
@@ -64,7 +64,7 @@ struct RowFailureTests {
                     "SELECT id, owner, quantity, id - 1 FROM items WHERE id <= 3 ORDER BY id"
                 ) { statement in
                     let read = try readRows(statement, 3, [4, 5, 6], nil)
-                    let failures = read.failures.mapValues { $0 as? RowDecodingError }
+                    let failures = read.failures.mapValues { $0 as? ColumnDecodingError }
                     return (read.rows.map(\.index), failures, read.isUnmatched)
                 }
                 // Key column values 1, 2 and 3, where the batch sent 1 and 3 only.

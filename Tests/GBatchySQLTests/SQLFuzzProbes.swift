@@ -61,7 +61,7 @@ struct Probe: Sendable {
     /// A row that decodes no column: the loader selects only the key.
     struct LooseRow: Decodable, Sendable {}
 
-    static func make(_ kind: Kind, _ db: SQLiteDatabase) -> Probe {
+    static func make(_ kind: Kind, _ db: SQLiteSource) -> Probe {
         let hostile = Fuzzer.tables[4]
         switch kind {
         case .intRow: return table(db, db.loader(IntRow.self, table: "t_int", key: "id"), Self.integer)
@@ -126,7 +126,7 @@ struct Probe: Sendable {
     }
 
     static func table<Key: SQLiteKey, Row: Decodable & Sendable & Equatable>(
-        _ db: SQLiteDatabase,
+        _ db: SQLiteSource,
         _ loader: TableLoader<Key, Row>,
         _ makeKey: @escaping @Sendable (SQLiteValue) -> Key?
     ) -> Probe {
@@ -142,7 +142,7 @@ struct Probe: Sendable {
     }
 
     static func group<Key: SQLiteKey, Row: Decodable & Sendable & Equatable>(
-        _ db: SQLiteDatabase,
+        _ db: SQLiteSource,
         _ loader: GroupLoader<Key, Row>,
         _ makeKey: @escaping @Sendable (SQLiteValue) -> Key?
     ) -> Probe {
@@ -168,7 +168,7 @@ struct Probe: Sendable {
 struct Differential: Sendable {
     typealias Known = SQLFuzzTests.KnownDefects
 
-    let db: SQLiteDatabase
+    let db: SQLiteSource
     let table: String
     let keyColumn: String
     let direct: String
@@ -225,7 +225,7 @@ struct Differential: Sendable {
         case (.failure, .failure):
             return nil
         case (.failure(let error), .success(let rows)):
-            if Known.knownStaleOptionalColumnDefect, error is RowDecodingError {
+            if Known.knownStaleOptionalColumnDefect, error is ColumnDecodingError {
                 return nil  // found by the fuzzer: the loader no longer selects a column that came back
             }
             return "the loader answered \(rows.count) rows where the direct query failed: \(error)"
@@ -275,7 +275,7 @@ struct Differential: Sendable {
 
     /// Whether `error` is a row's decoding failure (or its key's): what fails a whole batch today.
     static func isDecodeFailure(_ error: any Error) -> Bool {
-        if error is RowDecodingError || error is DecodingError { return true }
+        if error is ColumnDecodingError || error is DecodingError { return true }
         return (error as? TableLoaderError)?.code == .unreadableKey
     }
 

@@ -58,7 +58,7 @@ struct SQLFuzzTests {
         /// known defect, issue #9: a row that fails to decode (or whose key cannot be read back) fails every key of
         /// its batch, where the direct query of another key answers.
         static let knownBatchWideDecodeErrorDefect = excluded("batchWideDecodeError", isKnown: false)  // fixed
-        /// known defect, issue #9: some decoding failures throw a plain `DecodingError`, not ``RowDecodingError``.
+        /// known defect, issue #9: some decoding failures throw a plain `DecodingError`, not ``ColumnDecodingError``.
         static let knownUntypedDecodingErrorDefect = excluded("untypedDecodingError", isKnown: false)  // fixed
         /// Found by this fuzzer, not in issue #9 yet: when an optional column that a loader left out (it was dropped
         /// or renamed) comes back, the loader keeps its statement without it and answers `nil` for it (and so skips

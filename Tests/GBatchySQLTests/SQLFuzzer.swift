@@ -96,13 +96,13 @@ struct Fuzzer: Sendable {
     /// stay.
     static let surfaces = ["query", "execute", "read", "write", "write, then fail"]
 
-    let db: SQLiteDatabase
+    let db: SQLiteSource
     private var generator: SplitMix64
     /// Keys written so far (whether or not the write succeeded), to load and change them again.
     private var writtenKeys: [SQLiteValue] = []
     private let probes: [Probe]
 
-    init(db: SQLiteDatabase, seed: UInt64) {
+    init(db: SQLiteSource, seed: UInt64) {
         self.db = db
         generator = SplitMix64(seed: seed)
         probes = Probe.Kind.allCases.map { Probe.make($0, db) }
@@ -330,7 +330,7 @@ struct Fuzzer: Sendable {
 
     static let decodedTypes = [
         "Int", "Int8", "UInt8", "Int32", "UInt64", "Double", "Float", "Bool", "String", "Data", "Date", "UUID",
-        "SQLiteRow", "Int?", "[Int]", "Nested",
+        "SQLiteSourceRow", "Int?", "[Int]", "Nested",
     ]
 
     // MARK: - Running
@@ -434,9 +434,9 @@ struct Fuzzer: Sendable {
         let marks = try? await db.query("SELECT count(*) FROM fuzz_marks", as: Int.self)
         let error = await capture {
             switch surface {
-            case 0: _ = try await db.query(sql, bindables, as: SQLiteRow.self)
+            case 0: _ = try await db.query(sql, bindables, as: SQLiteSourceRow.self)
             case 1: try await db.execute(sql, bindables)
-            case 2: _ = try await db.read { conn in try conn.query(sql, bindables, as: SQLiteRow.self) }
+            case 2: _ = try await db.read { conn in try conn.query(sql, bindables, as: SQLiteSourceRow.self) }
             case 3: try await db.write { conn in try conn.execute(sql, bindables) }
             default:
                 try await db.write { conn in
@@ -493,7 +493,7 @@ struct Fuzzer: Sendable {
             case 9: _ = try await db.query(sql, arguments, as: Data.self)
             case 10: _ = try await db.query(sql, arguments, as: Date.self)
             case 11: _ = try await db.query(sql, arguments, as: UUID.self)
-            case 12: _ = try await db.query(sql, arguments, as: SQLiteRow.self)
+            case 12: _ = try await db.query(sql, arguments, as: SQLiteSourceRow.self)
             case 13: _ = try await db.query(sql, arguments, as: Int?.self)
             case 14: _ = try await db.query(sql, arguments, as: [Int].self)
             default: _ = try await db.query(sql, arguments, as: Nested.self)
@@ -544,8 +544,8 @@ struct Fuzzer: Sendable {
     /// Throws unless `error` is a typed error of the library (or the fuzzer's own), with a description.
     static func checkTyped(_ error: any Error) throws {
         switch error {
-        case let error as SQLiteError where !error.description.isEmpty: return
-        case is SchemaError, is TableLoaderError, is RowDecodingError, is FuzzProblem: return
+        case let error as SQLiteSourceError where !error.description.isEmpty: return
+        case is SchemaError, is TableLoaderError, is ColumnDecodingError, is FuzzProblem: return
         case is DecodingError where Known.knownUntypedDecodingErrorDefect: return  // known defect, issue #9
         default: throw FuzzProblem("an untyped error: \(type(of: error)): \(error)")
         }

@@ -58,7 +58,7 @@ struct SchemaDriftTests {
             try await db.execute("UPDATE profiles SET bio = x'00ff' WHERE id = 1")
             try await withBatchContext {
                 let results = await loader.loadMany([1, 2])
-                let error = try #require(results[0].failure as? RowDecodingError, "\(results[0])")
+                let error = try #require(results[0].failure as? ColumnDecodingError, "\(results[0])")
                 #expect(error.column == "bio" && error.kind == .typeMismatch && error.table == "profiles")
                 #expect(try results[1].get()?.bio == "again")
             }

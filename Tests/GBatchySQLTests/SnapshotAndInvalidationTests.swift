@@ -11,7 +11,7 @@ struct SnapshotAndInvalidationTests {
     @Test func aTickReadsOneSnapshotWhileAWriteCommits() async throws {
         try await withTemporaryDatabase { db, path in
             try await loadFixture("blog", into: db)
-            let other = try SQLiteDatabase(path: path)
+            let other = try SQLiteSource(path: path)
             let authors = db.loader(Author.self, table: "authors", key: "id")
             let postsByAuthor = db.groupLoader(Post.self, table: "posts", key: "author_id", orderBy: "id")
             // A batch function in the database's dispatch group: it runs in the same tick and read transaction as
@@ -137,7 +137,7 @@ struct SnapshotAndInvalidationTests {
     }
 
     @Test func aClosedDatabaseFailsEveryBatchWithoutHanging() async throws {
-        let db = try SQLiteDatabase.inMemory()
+        let db = try SQLiteSource.inMemory()
         try await loadFixture("blog", into: db)
         let authors = db.loader(Author.self, table: "authors", key: "id")
         let tags = db.loader(Tag.self, table: "tags", key: "id")
@@ -146,8 +146,8 @@ struct SnapshotAndInvalidationTests {
             async let a = capture { _ = try await authors.load(1) }
             async let t = capture { _ = try await tags.load(1) }
             let (authorsError, tagsError) = await (a, t)
-            #expect((authorsError as? SQLiteError)?.description.contains("closed") == true)
-            #expect((tagsError as? SQLiteError)?.description.contains("closed") == true)
+            #expect((authorsError as? SQLiteSourceError)?.description.contains("closed") == true)
+            #expect((tagsError as? SQLiteSourceError)?.description.contains("closed") == true)
         }
     }
 }

@@ -15,8 +15,8 @@ func withTemporaryDirectory<R>(
 
 /// Opens a database file in a fresh temporary directory, runs `body`, and always closes and removes it.
 func withTemporaryDatabase<R>(
-    configuration: SQLiteDatabase.Configuration = .init(readerCount: 2),
-    _ body: (SQLiteDatabase, String) async throws -> R
+    configuration: SQLiteSource.Configuration = .init(readerCount: 2),
+    _ body: (SQLiteSource, String) async throws -> R
 ) async throws -> R {
     try await withTemporaryDirectory { directory in
         let path = directory.appendingPathComponent("test.sqlite").path
@@ -27,14 +27,14 @@ func withTemporaryDatabase<R>(
 /// Opens the database file at `path`, runs `body`, and always closes it.
 func withDatabase<R>(
     at path: String,
-    configuration: SQLiteDatabase.Configuration = .init(readerCount: 2),
-    _ body: (SQLiteDatabase) async throws -> R
+    configuration: SQLiteSource.Configuration = .init(readerCount: 2),
+    _ body: (SQLiteSource) async throws -> R
 ) async throws -> R {
-    try await closing(SQLiteDatabase(path: path, configuration: configuration), body)
+    try await closing(SQLiteSource(path: path, configuration: configuration), body)
 }
 
 /// Runs `body` on `db`, and always closes it.
-func closing<R>(_ db: SQLiteDatabase, _ body: (SQLiteDatabase) async throws -> R) async throws -> R {
+func closing<R>(_ db: SQLiteSource, _ body: (SQLiteSource) async throws -> R) async throws -> R {
     do {
         let result = try await body(db)
         await db.close()
@@ -71,7 +71,7 @@ struct User: Codable, Sendable, Equatable {
     var name: String
 }
 
-func count(_ table: String, in db: SQLiteDatabase) async throws -> Int {
+func count(_ table: String, in db: SQLiteSource) async throws -> Int {
     try await db.query("SELECT count(*) FROM \(table)", as: Int.self)[0]
 }
 

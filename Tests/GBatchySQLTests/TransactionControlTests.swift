@@ -19,13 +19,13 @@ struct TransactionControlTests {
     ]
 
     /// Runs `body` on a fresh database with a table `t(x)`, once as a file with one reader and once in memory.
-    func onEachStorage(_ body: (SQLiteDatabase, FixtureStorage) async throws -> Void) async throws {
+    func onEachStorage(_ body: (SQLiteSource, FixtureStorage) async throws -> Void) async throws {
         try await withTemporaryDatabase(configuration: .init(readerCount: 1)) { db, _ in
             try await db.execute("CREATE TABLE t(x)")
             try await body(db, .file)
             try await expectUsable(db)
         }
-        let memory = try SQLiteDatabase.inMemory()
+        let memory = try SQLiteSource.inMemory()
         do {
             try await memory.execute("CREATE TABLE t(x)")
             try await body(memory, .memory)
@@ -38,7 +38,7 @@ struct TransactionControlTests {
     }
 
     /// Every connection is in autocommit mode; a write commits and every reader sees it at once.
-    func expectUsable(_ db: SQLiteDatabase) async throws {
+    func expectUsable(_ db: SQLiteSource) async throws {
         try await expectAutocommit(db)
         let before = try await count("t", in: db)
         try await db.execute("INSERT INTO t VALUES ('check')")
@@ -49,7 +49,7 @@ struct TransactionControlTests {
         try await expectAutocommit(db)
     }
 
-    func expectAutocommit(_ db: SQLiteDatabase, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    func expectAutocommit(_ db: SQLiteSource, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         #expect(try await db.writer.submit { $0.isInAutocommitMode }, "writer", sourceLocation: sourceLocation)
         for reader in db.readers?.readers ?? [] {
             #expect(try await reader.submit { $0.isInAutocommitMode }, "reader", sourceLocation: sourceLocation)
@@ -60,7 +60,7 @@ struct TransactionControlTests {
     func expectRefused(
         _ error: (any Error)?, _ sql: String, sourceLocation: SourceLocation = #_sourceLocation
     ) {
-        let sqliteError = error as? SQLiteError
+        let sqliteError = error as? SQLiteSourceError
         #expect(
             sqliteError?.resultCode == .misuse, "\(sql): \(String(describing: error))", sourceLocation: sourceLocation)
         // A statement of a script is named with its semicolon.
@@ -76,8 +76,8 @@ struct TransactionControlTests {
         try await onEachStorage { db, storage in
             for sql in Self.transactionControl {
                 let before = try await count("t", in: db)
-                expectRefused(await capture { _ = try await db.query(sql, as: SQLiteRow.self) }, sql)
-                expectRefused(await capture { _ = try await db.read { try $0.query(sql, as: SQLiteRow.self) } }, sql)
+                expectRefused(await capture { _ = try await db.query(sql, as: SQLiteSourceRow.self) }, sql)
+                expectRefused(await capture { _ = try await db.read { try $0.query(sql, as: SQLiteSourceRow.self) } }, sql)
                 expectRefused(await capture { _ = try await db.read { try $0.execute(sql) } }, sql)
                 try await expectAutocommit(db)
                 // The reader is not stuck on an old snapshot: it sees a write committed since.
@@ -92,7 +92,7 @@ struct TransactionControlTests {
         struct Row: Decodable, Sendable, Equatable { var id: Int; var x: Int }
         try await onEachStorage { db, _ in
             try await db.execute("CREATE TABLE k(id INTEGER PRIMARY KEY, x); INSERT INTO k VALUES (1, 10), (2, 20)")
-            _ = await capture { _ = try await db.query("BEGIN", as: SQLiteRow.self) }
+            _ = await capture { _ = try await db.query("BEGIN", as: SQLiteSourceRow.self) }
             let rows = db.loader(Row.self, table: "k", key: "id")
             let loaded = try await withBatchContext { try await rows.loadAll([1, 2]) }
             #expect(loaded == [Row(id: 1, x: 10), Row(id: 2, x: 20)])
@@ -105,7 +105,7 @@ struct TransactionControlTests {
     // MARK: - (2) write {}
 
     @Test func writeRefusesCommitAndRollbackInsideItsBodyAndLeavesNothing() async throws {
-        let bodies: [(String, @Sendable (SQLiteConnection) throws -> Void)] = [
+        let bodies: [(String, @Sendable (SQLiteSourceConnection) throws -> Void)] = [
             ("COMMIT", { conn in
                 try conn.execute("INSERT INTO t VALUES (1)")
                 try conn.execute("COMMIT")
@@ -126,7 +126,7 @@ struct TransactionControlTests {
             // The library's own cached COMMIT statement is not served to the body either.
             ("COMMIT", { conn in
                 try conn.execute("INSERT INTO t VALUES (?)", [1])
-                _ = try conn.query("COMMIT", as: SQLiteRow.self)
+                _ = try conn.query("COMMIT", as: SQLiteSourceRow.self)
                 throw TestFailure()
             }),
         ]
@@ -168,11 +168,11 @@ struct TransactionControlTests {
     @Test func executeRefusesToLeaveATransactionOpenAndLosesNoAcknowledgedWrite() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("test.sqlite").path
-            let db = try SQLiteDatabase(path: path, configuration: .init(readerCount: 1))
+            let db = try SQLiteSource(path: path, configuration: .init(readerCount: 1))
             try await db.execute("CREATE TABLE t(x)")
             for sql in ["BEGIN", "BEGIN IMMEDIATE", "SAVEPOINT x", "INSERT INTO t VALUES ('lost'); BEGIN"] {
                 let error = await capture { try await db.execute(sql) }
-                let sqliteError = try #require(error as? SQLiteError, "\(sql)")
+                let sqliteError = try #require(error as? SQLiteSourceError, "\(sql)")
                 #expect(sqliteError.resultCode == .misuse)
                 #expect(sqliteError.message.contains("left a transaction open"), "\(sqliteError)")
                 try await expectAutocommit(db)
@@ -181,7 +181,7 @@ struct TransactionControlTests {
             try await db.execute("INSERT INTO t VALUES (?)", ["kept"])
             try await db.execute("INSERT INTO t VALUES ('kept too')")
             await db.close()
-            let reopened = try SQLiteDatabase(path: path, configuration: .init(readerCount: 1))
+            let reopened = try SQLiteSource(path: path, configuration: .init(readerCount: 1))
             #expect(try await reopened.query("SELECT x FROM t", as: String.self) == ["lost", "kept", "kept too"])
             await reopened.close()
         }
@@ -196,7 +196,7 @@ struct TransactionControlTests {
             let error = await capture {
                 try await db.execute("BEGIN; INSERT INTO u VALUES (3); INSERT INTO u VALUES (1); COMMIT")
             }
-            #expect((error as? SQLiteError)?.resultCode == .constraint, "\(String(describing: error))")
+            #expect((error as? SQLiteSourceError)?.resultCode == .constraint, "\(String(describing: error))")
             try await expectAutocommit(db)
             #expect(try await db.query("SELECT x FROM u ORDER BY x", as: Int.self) == [1, 2])
             try await db.execute("DROP TABLE u")

@@ -87,7 +87,7 @@ struct ValueRoundTripTests {
     }
 
     @Test func storageConventions() async throws {
-        let db = try SQLiteDatabase.inMemory()
+        let db = try SQLiteSource.inMemory()
         try await db.execute("CREATE TABLE t(b, d, u, r, l, e)")
         try await db.execute(
             "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)",
@@ -96,7 +96,7 @@ struct ValueRoundTripTests {
                 Role.admin, Level.low, Data(),
             ])
         let row = try await db.query(
-            "SELECT b, typeof(b) AS bt, d, u, r, l, typeof(e) AS et FROM t", as: SQLiteRow.self)[0]
+            "SELECT b, typeof(b) AS bt, d, u, r, l, typeof(e) AS et FROM t", as: SQLiteSourceRow.self)[0]
         #expect(row["b"] == .integer(1))
         #expect(row["bt"] == "integer")
         #expect(row["d"] == "1970-01-01 00:00:00.250")
@@ -120,18 +120,18 @@ struct ValueRoundTripTests {
         ("1969-12-31 23:59:59.000", -1.0),
     ])
     func datesAreReadFromText(text: String, expected: Double) async throws {
-        let db = try SQLiteDatabase.inMemory()
+        let db = try SQLiteSource.inMemory()
         let dates = try await db.query("SELECT ? AS d", [text], as: Date.self)
         #expect(dates == [Date(timeIntervalSince1970: expected)])
         await db.close()
     }
 
     @Test func datesAreReadFromUnixSecondsAndRejectGarbage() async throws {
-        let db = try SQLiteDatabase.inMemory()
+        let db = try SQLiteSource.inMemory()
         #expect(try await db.query("SELECT 1700000000", as: Date.self) == [Date(timeIntervalSince1970: 1_700_000_000)])
         #expect(try await db.query("SELECT 1.5", as: Date.self) == [Date(timeIntervalSince1970: 1.5)])
         let error = await capture { _ = try await db.query("SELECT '2024-13-01' AS d", as: Date.self) }
-        let decodingError = try #require(error as? RowDecodingError)
+        let decodingError = try #require(error as? ColumnDecodingError)
         #expect(decodingError.kind == .typeMismatch)
         #expect(decodingError.column == "d")
         #expect(decodingError.expectedType == "Date")
@@ -139,7 +139,7 @@ struct ValueRoundTripTests {
     }
 
     @Test func uuidsAreReadFromAnyCaseTextAndFromBlobs() async throws {
-        let db = try SQLiteDatabase.inMemory()
+        let db = try SQLiteSource.inMemory()
         let uuid = UUID(uuidString: "E621E1F8-C36C-495A-93FC-0C247A3E6E5F")!
         #expect(try await db.query("SELECT 'e621e1f8-c36c-495a-93fc-0c247a3e6e5f'", as: UUID.self) == [uuid])
         #expect(try await db.query("SELECT x'E621E1F8C36C495A93FC0C247A3E6E5F'", as: UUID.self) == [uuid])
@@ -147,7 +147,7 @@ struct ValueRoundTripTests {
     }
 
     @Test func singleColumnRowsDecodeAsPlainValues() async throws {
-        let db = try SQLiteDatabase.inMemory()
+        let db = try SQLiteSource.inMemory()
         try await db.execute("CREATE TABLE t(x INTEGER, s TEXT); INSERT INTO t VALUES (1, 'a'), (NULL, 'b')")
         #expect(try await db.query("SELECT x FROM t ORDER BY s", as: Int?.self) == [1, nil])
         #expect(try await db.query("SELECT s FROM t ORDER BY s", as: String.self) == ["a", "b"])

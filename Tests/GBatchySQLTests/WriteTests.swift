@@ -27,13 +27,13 @@ struct WriteTests {
     }
 
     @Test func executeWithArgumentsRejectsSeveralStatements() async throws {
-        let db = try SQLiteDatabase.inMemory()
+        let db = try SQLiteSource.inMemory()
         try await db.execute("CREATE TABLE t(x)")
         let error = await capture { try await db.execute("INSERT INTO t VALUES (?); DELETE FROM t", [1]) }
-        #expect((error as? SQLiteError)?.resultCode == .misuse)
+        #expect((error as? SQLiteSourceError)?.resultCode == .misuse)
         #expect(try await count("t", in: db) == 0)
         let countError = await capture { try await db.execute("INSERT INTO t VALUES (?)", [1, 2]) }
-        #expect((countError as? SQLiteError)?.resultCode == .range)
+        #expect((countError as? SQLiteSourceError)?.resultCode == .range)
         await db.close()
     }
 
@@ -85,19 +85,19 @@ struct WriteTests {
                     try conn.execute("INSERT INTO users(id, name) VALUES (?, ?)", [2, "Bob"])
                     try conn.execute("INSERT INTO users(id, name) VALUES (?, ?)", [3, "Ann"])
                 }
-            } catch SQLiteError.constraint {
+            } catch SQLiteSourceError.constraint {
                 caughtByPattern = true
             }
             #expect(caughtByPattern)
             let error = await capture {
                 try await db.write { conn in try conn.execute("INSERT INTO users(id, name) VALUES (1, 'Zed')") }
             }
-            let sqliteError = try #require(error as? SQLiteError)
+            let sqliteError = try #require(error as? SQLiteSourceError)
             #expect(sqliteError.resultCode == .constraint)
             #expect(sqliteError.extendedResultCode == .constraintPrimaryKey)
-            #expect(SQLiteError.ResultCode.constraint ~= sqliteError)
-            #expect(!(SQLiteError.ResultCode.constraintUnique ~= sqliteError))
-            #expect(!(SQLiteError.ResultCode.busy ~= sqliteError))
+            #expect(SQLiteSourceError.ResultCode.constraint ~= sqliteError)
+            #expect(!(SQLiteSourceError.ResultCode.constraintUnique ~= sqliteError))
+            #expect(!(SQLiteSourceError.ResultCode.busy ~= sqliteError))
             #expect(sqliteError.message == "UNIQUE constraint failed: users.id")
             #expect(sqliteError.sql == "INSERT INTO users(id, name) VALUES (1, 'Zed')")
             #expect(sqliteError.description.contains("SQLITE_CONSTRAINT_PRIMARYKEY"))
@@ -107,7 +107,7 @@ struct WriteTests {
     }
 
     @Test func inMemoryDatabaseServesReadsAndWritesOnOneConnection() async throws {
-        let db = try SQLiteDatabase.inMemory()
+        let db = try SQLiteSource.inMemory()
         try await db.execute(usersSchema)
         try await db.write { conn in try conn.execute("INSERT INTO users(id, name) VALUES (?, ?)", [1, "Ann"]) }
         #expect(try await db.read { conn in try conn.query("SELECT id, name FROM users", as: User.self) }
@@ -122,7 +122,7 @@ struct WriteTests {
         try await withTemporaryDatabase { db, _ in
             try await db.execute(
                 "CREATE TABLE parent(id INTEGER PRIMARY KEY); CREATE TABLE child(parent_id REFERENCES parent(id))")
-            await #expect(throws: SQLiteError.self) {
+            await #expect(throws: SQLiteSourceError.self) {
                 try await db.execute("INSERT INTO child VALUES (?)", [42])
             }
             #expect(try await db.query("PRAGMA journal_mode", as: String.self) == ["wal"])

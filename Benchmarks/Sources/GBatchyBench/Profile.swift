@@ -30,7 +30,7 @@ extension Profile {
     static func runSQL(_ workload: String, iterations: Int) async throws {
         let path = try SQLBenchmarks.prepareDatabase(quick: false)
         let readers = workload == "s5a" ? 1 : 2
-        let db = try SQLiteDatabase(path: path, configuration: .init(readerCount: readers, isQueryLogEnabled: false))
+        let db = try SQLiteSource(path: path, configuration: .init(readerCount: readers, isQueryLogEnabled: false))
         let items = db.loader(Item.self, table: "items", key: "id", keyType: Int64.self)
         let children = db.groupLoader(Item.self, table: "items", key: "parent_id", keyType: Int64.self, orderBy: "id")
         let raw = try RawSQLite(path: path)

@@ -61,7 +61,7 @@ struct SQLBenchmarks {
         let parents = Array(parentSet)
 
         let raw = try RawSQLite(path: path)
-        let db = try SQLiteDatabase(path: path, configuration: .init(isQueryLogEnabled: false))
+        let db = try SQLiteSource(path: path, configuration: .init(isQueryLogEnabled: false))
         defer { Task { await db.close() } }
         let items = db.loader(Item.self, table: "items", key: "id", keyType: Int64.self)
         let children = db.groupLoader(Item.self, table: "items", key: "parent_id", keyType: Int64.self, orderBy: "id")
@@ -146,7 +146,7 @@ struct SQLBenchmarks {
         let contexts = plan.quick ? 50 : 400
         var timings: [Timing] = []
         for readers in [1, 2] {
-            let db = try SQLiteDatabase(path: path, configuration: .init(readerCount: readers, isQueryLogEnabled: false))
+            let db = try SQLiteSource(path: path, configuration: .init(readerCount: readers, isQueryLogEnabled: false))
             let items = db.loader(Item.self, table: "items", key: "id", keyType: Int64.self)
             timings.append(
                 try await measure(plan.quick ? plan : Plan(warmups: 2, runs: 9, quick: false)) {
@@ -170,7 +170,7 @@ struct SQLBenchmarks {
     }
 
     private func statementCache(rowCount: Int) async throws -> Row {
-        let db = try SQLiteDatabase(path: path, configuration: .init(readerCount: 1, isQueryLogEnabled: false))
+        let db = try SQLiteSource(path: path, configuration: .init(readerCount: 1, isQueryLogEnabled: false))
         let items = db.loader(Item.self, table: "items", key: "id", keyType: Int64.self)
         var counts: [Int] = []
         for size in [1, 10, 100, 1000, 5000] {

@@ -156,7 +156,7 @@ func check(_ row: Account?, id: Int, committedBefore: Int?, counters: Counters, 
 
 /// One request: loads through both loaders, sometimes writes, and checks everything it reads.
 func runContext(
-    seed: UInt64, db: SQLiteDatabase, loaders: Loaders, model: Model, counters: Counters
+    seed: UInt64, db: SQLiteSource, loaders: Loaders, model: Model, counters: Counters
 ) async {
     var generator = SplitMix64(seed: seed)
     let ids = model.randomCommittedIDs(12, using: &generator)
@@ -243,7 +243,7 @@ let directory = FileManager.default.temporaryDirectory
     .appendingPathComponent("gbatchy-soak-\(UUID().uuidString)", isDirectory: true)
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 
-let db = try SQLiteDatabase(
+let db = try SQLiteSource(
     path: directory.appendingPathComponent("soak.sqlite").path, configuration: .init(readerCount: 4))
 let model = Model()
 let counters = Counters()

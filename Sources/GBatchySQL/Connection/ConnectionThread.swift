@@ -1,6 +1,6 @@
 import Foundation
 
-/// A dedicated thread that owns one ``SQLiteConnection`` and runs submitted jobs on it, one at a time, in FIFO order.
+/// A dedicated thread that owns one ``SQLiteSourceConnection`` and runs submitted jobs on it, one at a time, in FIFO order.
 ///
 /// SQLite calls never run on Swift's cooperative thread pool: a task submits a synchronous closure and suspends on a
 /// continuation until the thread has run it. A task cancelled while its job is still queued gets `CancellationError`
@@ -17,20 +17,20 @@ final class ConnectionThread: @unchecked Sendable {
     final class Job: @unchecked Sendable {
         enum State { case created, queued, running, cancelled }
         var state = State.created
-        var run: ((SQLiteConnection) -> Void)?
+        var run: ((SQLiteSourceConnection) -> Void)?
         var fail: ((any Error) -> Void)?
     }
 
     let role: QueryLog.Role
     private let path: String
     private let condition = NSCondition()
-    private var connection: SQLiteConnection?
+    private var connection: SQLiteSourceConnection?
     private var queue: [Job] = []
     private var isShuttingDown = false
     private var isFinished = false
     private var finishWaiters: [CheckedContinuation<Void, Never>] = []
 
-    init(connection: SQLiteConnection, name: String) {
+    init(connection: SQLiteSourceConnection, name: String) {
         self.connection = connection
         self.role = connection.role
         self.path = connection.path
@@ -46,9 +46,9 @@ final class ConnectionThread: @unchecked Sendable {
     ///   - cancellable: When `false`, the job runs even if the task is cancelled (used for COMMIT/ROLLBACK).
     ///   - body: The work; it runs on the connection's thread.
     /// - Throws: `CancellationError` if the task was cancelled before the job started, a closed-database
-    ///   ``SQLiteError`` after shutdown, or whatever `body` throws.
+    ///   ``SQLiteSourceError`` after shutdown, or whatever `body` throws.
     func submit<T: Sendable>(
-        cancellable: Bool = true, _ body: @escaping @Sendable (SQLiteConnection) throws -> T
+        cancellable: Bool = true, _ body: @escaping @Sendable (SQLiteSourceConnection) throws -> T
     ) async throws -> T {
         let job = Job()
         guard cancellable else {
@@ -77,7 +77,7 @@ final class ConnectionThread: @unchecked Sendable {
     }
 
     private func enqueue<T: Sendable>(
-        _ job: Job, _ body: @escaping @Sendable (SQLiteConnection) throws -> T
+        _ job: Job, _ body: @escaping @Sendable (SQLiteSourceConnection) throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             condition.lock()
@@ -88,7 +88,7 @@ final class ConnectionThread: @unchecked Sendable {
             }
             if isShuttingDown {
                 condition.unlock()
-                continuation.resume(throwing: SQLiteError.databaseClosed(path: path))
+                continuation.resume(throwing: SQLiteSourceError.databaseClosed(path: path))
                 return
             }
             job.run = { connection in continuation.resume(with: Result { try body(connection) }) }

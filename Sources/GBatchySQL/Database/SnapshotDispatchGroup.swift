@@ -5,7 +5,7 @@ import GBatchy
 /// A tick with a single batch of the database runs it as it is: its one query sees one snapshot anyway.
 ///
 /// The context hands the group all batches of the tick that belong to the database; the group opens
-/// ``SQLiteDatabase/withReadSnapshot(_:)`` and runs them concurrently inside it, so every loader query of the tick
+/// ``SQLiteSource/withReadSnapshot(_:)`` and runs them concurrently inside it, so every loader query of the tick
 /// sees the same snapshot (they are serialized on the snapshot's reader connection). If the snapshot cannot be
 /// opened (the database is closed, `BEGIN` fails), every batch still runs, on its own, and fails with its own error:
 /// a batch is never left unrun, or its waiters would wait forever.
@@ -13,9 +13,9 @@ import GBatchy
 /// `Sendable`: its only stored property is an immutable weak reference.
 final class SnapshotDispatchGroup: BatchDispatchGroup {
     /// Weak: the database owns the group.
-    private weak let database: SQLiteDatabase?
+    private weak let database: SQLiteSource?
 
-    init(database: SQLiteDatabase) {
+    init(database: SQLiteSource) {
         self.database = database
     }
 

@@ -20,7 +20,7 @@ enum RowDecoding {
 
 extension SQLiteStatement {
     /// Decodes the current row as `T` through its `init(from:)`. A `DecodingError` it throws (a top-level enum whose
-    /// raw value matches no case, an array, a custom check) becomes a ``RowDecodingError`` naming the column.
+    /// raw value matches no case, an array, a custom check) becomes a ``ColumnDecodingError`` naming the column.
     @inlinable
     package func decodeRowValue<T: Decodable>(_ type: T.Type) throws -> T {
         do {
@@ -30,13 +30,13 @@ extension SQLiteStatement {
         }
     }
 
-    /// The ``RowDecodingError`` for a `DecodingError` thrown while decoding the current row as `type`.
+    /// The ``ColumnDecodingError`` for a `DecodingError` thrown while decoding the current row as `type`.
     ///
     /// The column is the first key of the error's coding path, or the first column (a single-value or unkeyed
     /// decoding reads the row from there). `found` holds the column's value and the error's own description, both
     /// cut short, so that the error stays small whatever the row held.
     @usableFromInline
-    func rowDecodingError(from error: DecodingError, type: Any.Type) -> RowDecodingError {
+    func rowDecodingError(from error: DecodingError, type: Any.Type) -> ColumnDecodingError {
         let context: DecodingError.Context
         switch error {
         case .keyNotFound(let key, _):
@@ -49,12 +49,12 @@ extension SQLiteStatement {
         }
         let column = context.codingPath.first?.stringValue ?? columnNames.first ?? "0"
         guard let index = columnIndex(named: column) else { return missingColumnError(column, type: type) }
-        let kind: RowDecodingError.Kind = isNull(at: index) ? .nullValue : .typeMismatch
+        let kind: ColumnDecodingError.Kind = isNull(at: index) ? .nullValue : .typeMismatch
         var found = value(at: index).description
         if !context.debugDescription.isEmpty {
             found += " (\(abbreviated(context.debugDescription, limit: 120)))"
         }
-        return RowDecodingError(
+        return ColumnDecodingError(
             kind: kind, column: column, expectedType: String(describing: type), found: found, sql: sql, table: table)
     }
 }

@@ -1,6 +1,6 @@
 /// The per-row and per-key work of a table loader's batch, made where the loader is declared.
 ///
-/// `SQLiteDatabase.loader(…)` and `groupLoader(…)` are inlinable and build a `RowReader` in the caller's module, where
+/// `SQLiteSource.loader(…)` and `groupLoader(…)` are inlinable and build a `RowReader` in the caller's module, where
 /// `Key` and `Row` are concrete types. Its closures are therefore compiled for those types: stepping through rows,
 /// decoding each row and handing it to its key run without generic dispatch, which is most of a batch's cost once
 /// SQLite has found the rows.

@@ -3,7 +3,7 @@ import GBatchy
 /// Loads every row whose column equals the key (a one-to-many relation), one query per tick for all the keys loaded
 /// concurrently in a context.
 ///
-/// Create it once with ``SQLiteDatabase/groupLoader(_:table:key:orderBy:descending:caching:maxBatchSize:)``. It
+/// Create it once with ``SQLiteSource/groupLoader(_:table:key:orderBy:descending:caching:maxBatchSize:)``. It
 /// batches, caches, matches keys, checks the schema and fails a key whose group holds a row that fails to decode
 /// exactly like ``TableLoader``; the difference is the answer: all the rows of the key, in `orderBy` order (SQLite's
 /// order when `orderBy` is `nil`), and `[]` when there are none. With an `orderBy`, the join ends with
@@ -38,7 +38,7 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
 
     @usableFromInline
     init(
-        database: SQLiteDatabase, table: String, key: String, orderBy: String?, descending: Bool, caching: Bool,
+        database: SQLiteSource, table: String, key: String, orderBy: String?, descending: Bool, caching: Bool,
         maxBatchSize: Int?, name: String?, reader: RowReader<Key.SQLiteIdentity, Row>
     ) {
         let source = TableSource<Key.SQLiteIdentity, Row>(
@@ -66,7 +66,7 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     ///
     /// - Parameter key: The key. A `nil` key answers `[]` without a query.
     /// - Returns: The rows, in `orderBy` order.
-    /// - Throws: ``SchemaError``, ``SQLiteError``, ``RowDecodingError``, ``TableLoaderError`` for an unsupported key,
+    /// - Throws: ``SchemaError``, ``SQLiteSourceError``, ``ColumnDecodingError``, ``TableLoaderError`` for an unsupported key,
     ///   or `CancellationError`.
     @inlinable
     public nonisolated(nonsending) func load(_ key: Key) async throws -> [Row] {

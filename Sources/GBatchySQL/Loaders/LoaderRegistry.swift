@@ -77,7 +77,7 @@ final class TableLoaderSupport: Sendable {
     private let group = Locked<SnapshotDispatchGroup?>(nil)
 
     /// The database's one dispatch group, created on first use.
-    func dispatchGroup(of database: SQLiteDatabase) -> SnapshotDispatchGroup {
+    func dispatchGroup(of database: SQLiteSource) -> SnapshotDispatchGroup {
         group.withLock { group in
             if let group { return group }
             let created = SnapshotDispatchGroup(database: database)

@@ -2,7 +2,7 @@ import GBatchy
 
 /// Loads one row per key from a table, one query per tick for all the keys loaded concurrently in a context.
 ///
-/// Create it once per database and table with ``SQLiteDatabase/loader(_:table:key:caching:maxBatchSize:)`` and share
+/// Create it once per database and table with ``SQLiteSource/loader(_:table:key:caching:maxBatchSize:)`` and share
 /// it across requests. Inside a ``BatchContext``, every `load` issued in the same tick becomes one query,
 /// `SELECT "t"."col", …, "k"."key" FROM main.json_each(?) AS "k" JOIN "table" AS "t" ON "t"."key" = +"k"."value"`,
 /// binding the distinct keys as one JSON array; each caller gets its own row, or `nil` when there is none. Each row
@@ -12,9 +12,9 @@ import GBatchy
 /// and in the cache. Only the columns `Row` decodes are selected. The table and columns are checked against the
 /// schema at first use (``SchemaError``), and again by the first batch that reads a changed schema, which answers
 /// with it: an optional column dropped or renamed away decodes as `nil`, and is read again once it is back. A row
-/// that fails to decode fails its own key with a ``RowDecodingError``; the other keys of the batch get their rows.
+/// that fails to decode fails its own key with a ``ColumnDecodingError``; the other keys of the batch get their rows.
 /// All loader queries of one database in one tick run in one read transaction, so they see the same snapshot. Loaded
-/// rows are cached in the context (the core ``Loader``'s cache); a ``SQLiteDatabase/write(_:)`` made inside the
+/// rows are cached in the context (the core ``Loader``'s cache); a ``SQLiteSource/write(_:)`` made inside the
 /// context clears the cache of the tables it wrote.
 ///
 /// ```swift
@@ -42,7 +42,7 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
 
     @usableFromInline
     init(
-        database: SQLiteDatabase, table: String, key: String, caching: Bool, maxBatchSize: Int?, name: String?,
+        database: SQLiteSource, table: String, key: String, caching: Bool, maxBatchSize: Int?, name: String?,
         reader: RowReader<Key.SQLiteIdentity, Row>
     ) {
         let source = TableSource<Key.SQLiteIdentity, Row>(
@@ -72,7 +72,7 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
     ///
     /// - Parameter key: The key. A `nil` key answers `nil` without a query.
     /// - Returns: The row, or `nil`.
-    /// - Throws: ``SchemaError``, ``SQLiteError``, ``RowDecodingError``, ``TableLoaderError`` for a duplicate or
+    /// - Throws: ``SchemaError``, ``SQLiteSourceError``, ``ColumnDecodingError``, ``TableLoaderError`` for a duplicate or
     ///   unsupported key, or `CancellationError`.
     @inlinable
     public nonisolated(nonsending) func load(_ key: Key) async throws -> Row? {

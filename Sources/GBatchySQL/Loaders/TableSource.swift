@@ -46,7 +46,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         let acceptsText: Bool
     }
 
-    let database: SQLiteDatabase
+    let database: SQLiteSource
     let table: String
     let keyColumn: String
     let orderBy: String?
@@ -60,7 +60,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     let reader: RowReader<Key, Row>
 
     init(
-        database: SQLiteDatabase, table: String, keyColumn: String, orderBy: String?, descending: Bool,
+        database: SQLiteSource, table: String, keyColumn: String, orderBy: String?, descending: Bool,
         reader: RowReader<Key, Row>
     ) {
         self.database = database
@@ -78,7 +78,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// `nil` keys never match and are not sent. No query runs when no key is left.
     ///
     /// A row that fails to decode fails only the key it matched (each key it matched), with its
-    /// ``RowDecodingError``: the other keys of the batch get their rows.
+    /// ``ColumnDecodingError``: the other keys of the batch get their rows.
     func fetch(_ keys: [Key]) async throws -> Rows {
         let batch = reader.encodeKeys(keys, orderBy != nil)
         var failures = batch.failures
@@ -92,7 +92,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         let read: Rows
         do {
             read = try await run(statement, batch, keys)
-        } catch let error as SQLiteError where error.resultCode == .error || error.resultCode == .schema {
+        } catch let error as SQLiteSourceError where error.resultCode == .error || error.resultCode == .schema {
             // The statement failed to prepare or its schema changed: check the schema again, then retry once if the
             // statement changed (an optional column was dropped, an object named json_each appeared), or fail every
             // key with the ``SchemaError`` (a needed column was dropped). Other errors (busy, corrupt, I/O, full)
@@ -122,7 +122,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// run again with the rebuilt statement if its SQL differs: an optional column that came back is read again, in
     /// the snapshot of the batch's rows.
     private func query(
-        _ statement: Statement, _ batch: EncodedKeys, _ keys: [Key], on connection: SQLiteConnection,
+        _ statement: Statement, _ batch: EncodedKeys, _ keys: [Key], on connection: SQLiteSourceConnection,
         rediscover: Bool
     ) throws -> Rows {
         let (table, readRows, sent, json) = (table, reader.readRows, batch.sent, batch.json)
@@ -182,7 +182,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// What the statement is built from, as `connection` reads it: the table's columns (`nil` when there is no such
     /// table), how the key column compares, and the schema version, read first: never newer than the columns (equal
     /// to theirs inside a read transaction), so that a change in between is seen at the next batch.
-    private func schema(on connection: SQLiteConnection) throws -> Schema {
+    private func schema(on connection: SQLiteSourceConnection) throws -> Schema {
         let version = try connection.schemaVersion()
         let columns = try connection.tableColumns(table)
         let info = readsKeyColumnInfo ? connection.keyColumnInfo(table: table, column: keyColumn) : nil
@@ -207,7 +207,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// After a failed query: the statement rebuilt from the current schema when it differs from the one that
     /// failed; otherwise throws a ``SchemaError`` (the schema no longer has what the loader needs) or `error`.
     /// A failed check is not remembered, so the next batch checks the schema again.
-    private func rebuiltStatement(after error: SQLiteError, failed: Statement) async throws -> Statement {
+    private func rebuiltStatement(after error: SQLiteSourceError, failed: Statement) async throws -> Statement {
         statement.withLock { $0 = nil }
         // A statement that fails to prepare fails with SQLITE_ERROR; the check's own failure leaves `error` to tell.
         if error.resultCode == .error, let shadowed = try? await mainShadowsJSONEach() {
@@ -330,14 +330,14 @@ extension UUID: SQLiteExactKey {}
 extension SQLiteTextKey: SQLiteExactKey {}
 extension Optional: SQLiteExactKey where Wrapped: SQLiteExactKey {}
 
-extension SQLiteConnection {
+extension SQLiteSourceConnection {
     /// The `main` schema version (`PRAGMA schema_version`), which SQLite changes with every schema change.
     ///
     /// Read with a statement of its own, not cached and not in the query log: a table loader reads it only when it
     /// builds its statement, and when SQLite prepared or re-prepared that statement.
     ///
     /// - Returns: The version.
-    /// - Throws: ``SQLiteError``.
+    /// - Throws: ``SQLiteSourceError``.
     func schemaVersion() throws -> Int64 {
         let sql = "PRAGMA main.schema_version"
         var statement: OpaquePointer?

@@ -71,7 +71,7 @@ public final class QueryLog: Sendable {
 
     /// The maximum number of entries kept; older ones are dropped first.
     ///
-    /// Set through ``SQLiteDatabase/Configuration/queryLogCapacity``.
+    /// Set through ``SQLiteSource/Configuration/queryLogCapacity``.
     ///
     /// ```swift
     /// print(db.queryLog.capacity)  // 10000

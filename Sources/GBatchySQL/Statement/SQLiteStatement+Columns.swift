@@ -3,29 +3,29 @@ import GBatchyCSQLite
 
 /// Typed reads of a column of the current row, with the storage conventions of ``SQLiteBindable``.
 ///
-/// Every read checks the column's storage class and throws a ``RowDecodingError`` naming the column, the Swift type
+/// Every read checks the column's storage class and throws a ``ColumnDecodingError`` naming the column, the Swift type
 /// and the SQL instead of converting silently.
 extension SQLiteStatement {
     func isNull(at index: Int32) -> Bool {
         sqlite3_column_type(handle, index) == SQLITE_NULL
     }
 
-    func decodingError(_ kind: RowDecodingError.Kind, at index: Int32, column: String, type: Any.Type)
-        -> RowDecodingError
+    func decodingError(_ kind: ColumnDecodingError.Kind, at index: Int32, column: String, type: Any.Type)
+        -> ColumnDecodingError
     {
-        RowDecodingError(
+        ColumnDecodingError(
             kind: kind, column: column, expectedType: String(describing: type), found: value(at: index).description,
             sql: sql, table: table)
     }
 
-    func missingColumnError(_ column: String, type: Any.Type) -> RowDecodingError {
-        RowDecodingError(
+    func missingColumnError(_ column: String, type: Any.Type) -> ColumnDecodingError {
+        ColumnDecodingError(
             kind: .missingColumn, column: column, expectedType: String(describing: type),
             found: "columns: " + columnNames.joined(separator: ", "), sql: sql, table: table)
     }
 
-    private func mismatch(at index: Int32, column: String, type: Any.Type) -> RowDecodingError {
-        let kind: RowDecodingError.Kind = isNull(at: index) ? .nullValue : .typeMismatch
+    private func mismatch(at index: Int32, column: String, type: Any.Type) -> ColumnDecodingError {
+        let kind: ColumnDecodingError.Kind = isNull(at: index) ? .nullValue : .typeMismatch
         return decodingError(kind, at: index, column: column, type: type)
     }
 

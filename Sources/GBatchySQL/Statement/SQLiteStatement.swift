@@ -4,7 +4,7 @@ import Logging
 
 /// A prepared SQLite statement, owned by one connection.
 ///
-/// A statement is NOT `Sendable`, on purpose: it belongs to the ``SQLiteConnection`` that prepared it and must only
+/// A statement is NOT `Sendable`, on purpose: it belongs to the ``SQLiteSourceConnection`` that prepared it and must only
 /// be used on that connection's thread. It owns its `sqlite3_stmt` pointer and finalizes it in `deinit`.
 ///
 /// Its column-name → index map is built once (and rebuilt only if SQLite re-prepares the statement after a schema
@@ -13,7 +13,7 @@ import Logging
 @usableFromInline
 package final class SQLiteStatement {
     let handle: OpaquePointer
-    unowned let connection: SQLiteConnection
+    unowned let connection: SQLiteSourceConnection
     /// The statement's SQL, trimmed.
     package let sql: String
     /// Whether SQL text followed this statement when it was prepared (an `execute` with arguments forbids it).
@@ -54,7 +54,7 @@ package final class SQLiteStatement {
     private(set) var table: String?
 
     init(
-        handle: OpaquePointer, sql: String, connection: SQLiteConnection, hasTrailingSQL: Bool,
+        handle: OpaquePointer, sql: String, connection: SQLiteSourceConnection, hasTrailingSQL: Bool,
         writtenTables: Set<String>, transactionControl: TransactionControl?
     ) {
         self.handle = handle
@@ -116,7 +116,7 @@ package final class SQLiteStatement {
     /// costs one status call.
     ///
     /// - Returns: The schema version.
-    /// - Throws: ``SQLiteError`` if the version cannot be read.
+    /// - Throws: ``SQLiteSourceError`` if the version cannot be read.
     func compiledSchemaVersion() throws -> Int64 {
         let generation = sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0)
         if generation != schemaVersionGeneration {
@@ -159,7 +159,7 @@ package final class SQLiteStatement {
     ///   - values: One value per parameter.
     ///   - keyCount: How many keys a loader bound, for the query log.
     ///   - table: The table a loader reads, for the query log and decoding errors.
-    /// - Throws: ``SQLiteError`` with ``SQLiteError/ResultCode/range`` if the count is wrong.
+    /// - Throws: ``SQLiteSourceError`` with ``SQLiteSourceError/ResultCode/range`` if the count is wrong.
     package func bind(_ values: [SQLiteValue], keyCount: Int? = nil, table: String? = nil) throws {
         beginExecution(keyCount: keyCount, table: table)
         try checkArgumentCount(values.count)
@@ -170,8 +170,8 @@ package final class SQLiteStatement {
 
     /// Binds ``SQLiteBindable`` values; see ``bind(_:keyCount:table:)``.
     ///
-    /// - Throws: ``SQLiteError`` with ``SQLiteError/ResultCode/range`` if the count is wrong, or
-    ///   ``SQLiteError/ResultCode/mismatch`` naming the parameter for a value that cannot be stored (a `Date` outside
+    /// - Throws: ``SQLiteSourceError`` with ``SQLiteSourceError/ResultCode/range`` if the count is wrong, or
+    ///   ``SQLiteSourceError/ResultCode/mismatch`` naming the parameter for a value that cannot be stored (a `Date` outside
     ///   the years 0000 to 9999, infinite or NaN).
     func bind(_ values: [any SQLiteBindable], keyCount: Int? = nil, table: String? = nil) throws {
         beginExecution(keyCount: keyCount, table: table)
@@ -182,7 +182,7 @@ package final class SQLiteStatement {
             do {
                 sqliteValue = try checkedSQLiteValue(of: value)
             } catch {
-                let error = SQLiteError(
+                let error = SQLiteSourceError(
                     extendedResultCode: .mismatch, message: "cannot bind parameter \(index): \(error)", sql: sql,
                     path: connection.path)
                 finishExecution(error: error)
@@ -194,7 +194,7 @@ package final class SQLiteStatement {
 
     private func checkArgumentCount(_ count: Int) throws {
         guard count == parameterCount else {
-            let error = SQLiteError(
+            let error = SQLiteSourceError(
                 extendedResultCode: .range,
                 message: "the statement has \(parameterCount) parameter(s) but \(count) value(s) were bound",
                 sql: sql, path: connection.path)
@@ -240,7 +240,7 @@ package final class SQLiteStatement {
     /// Starts an execution if ``bind(_:keyCount:table:)`` did not.
     ///
     /// - Returns: `true` if a row is available, `false` when the statement is done.
-    /// - Throws: ``SQLiteError``.
+    /// - Throws: ``SQLiteSourceError``.
     @usableFromInline
     package func step() throws -> Bool {
         if !isExecuting { beginExecution(keyCount: nil, table: nil) }
@@ -314,7 +314,7 @@ package final class SQLiteStatement {
     ///
     /// - Parameter type: The type to decode.
     /// - Returns: The decoded value.
-    /// - Throws: ``RowDecodingError``.
+    /// - Throws: ``ColumnDecodingError``.
     package func decodeRow<T: Decodable>(_ type: T.Type) throws -> T {
         try RowDecoding.decoder(for: T.self)(self)
     }

@@ -155,8 +155,8 @@ extension Date: SQLiteBindable {
     /// The date as UTC text `yyyy-MM-dd HH:mm:ss.SSS`, rounded to the millisecond.
     ///
     /// This text sorts chronologically and is understood by SQLite's date functions. Reading accepts more formats:
-    /// see ``SQLiteDatabase``. Only dates of the years 0000 to 9999 have such a text: binding any other date (or an
-    /// infinite or NaN one) as a statement argument throws an ``SQLiteError`` naming the parameter. This property,
+    /// see ``SQLiteSource``. Only dates of the years 0000 to 9999 have such a text: binding any other date (or an
+    /// infinite or NaN one) as a statement argument throws an ``SQLiteSourceError`` naming the parameter. This property,
     /// which cannot throw, gives such a date as its number of Unix seconds, ``SQLiteValue/real(_:)``.
     ///
     /// ```swift

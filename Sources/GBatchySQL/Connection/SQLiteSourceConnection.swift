@@ -4,9 +4,9 @@ import Logging
 
 /// One SQLite connection: the handle, its statement cache and its write tracking.
 ///
-/// `SQLiteConnection` is NOT `Sendable`. Each connection is opened with `SQLITE_OPEN_NOMUTEX` and is confined to
-/// the dedicated thread that owns it; you only ever receive one as the argument of a ``SQLiteDatabase/write(_:)`` or
-/// ``SQLiteDatabase/read(_:)`` closure, which runs on that thread. Do not let it escape the closure.
+/// `SQLiteSourceConnection` is NOT `Sendable`. Each connection is opened with `SQLITE_OPEN_NOMUTEX` and is confined to
+/// the dedicated thread that owns it; you only ever receive one as the argument of a ``SQLiteSource/write(_:)`` or
+/// ``SQLiteSource/read(_:)`` closure, which runs on that thread. Do not let it escape the closure.
 ///
 /// ```swift
 /// let id = try await db.write { conn in
@@ -14,7 +14,7 @@ import Logging
 ///     return conn.lastInsertedRowID
 /// }
 /// ```
-public final class SQLiteConnection {
+public final class SQLiteSourceConnection {
     let handle: OpaquePointer
     /// The database path, or `:memory:`.
     package let path: String
@@ -35,8 +35,8 @@ public final class SQLiteConnection {
     /// The transaction control operation the authorizer reported while the current statement was being prepared.
     private var authorizedTransactionControl: TransactionControl?
     /// Which transaction control statements the SQL run now may hold: none, except while the library runs its own
-    /// `BEGIN`/`COMMIT`/`ROLLBACK`, a ``SQLiteDatabase/write(_:)`` body (savepoints) or an
-    /// ``SQLiteDatabase/execute(_:_:)``.
+    /// `BEGIN`/`COMMIT`/`ROLLBACK`, a ``SQLiteSource/write(_:)`` body (savepoints) or an
+    /// ``SQLiteSource/execute(_:_:)``.
     private(set) var transactionControlPolicy = TransactionControlPolicy.none
 
     init(
@@ -49,7 +49,7 @@ public final class SQLiteConnection {
             let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
             let extended = connection.map { sqlite3_extended_errcode($0) } ?? code
             sqlite3_close_v2(connection)
-            throw SQLiteError(
+            throw SQLiteSourceError(
                 extendedResultCode: .init(rawValue: extended), message: "cannot open \(path): \(message)", sql: nil,
                 path: path)
         }
@@ -88,7 +88,7 @@ public final class SQLiteConnection {
         let code = sqlite3_close_v2(handle)
         if code != SQLITE_OK {
             logger.error(
-                "sqlite3_close_v2 failed", metadata: ["path": "\(path)", "code": "\(SQLiteError.ResultCode(rawValue: code))"])
+                "sqlite3_close_v2 failed", metadata: ["path": "\(path)", "code": "\(SQLiteSourceError.ResultCode(rawValue: code))"])
         }
     }
 
@@ -98,7 +98,7 @@ public final class SQLiteConnection {
     ///
     /// Without arguments, the text may hold several statements separated by semicolons; each runs in turn and they
     /// are not cached. With arguments, the text must be one statement; it is prepared once and cached. Inside
-    /// ``SQLiteDatabase/write(_:)``, statements that would begin, commit or roll back its transaction are refused
+    /// ``SQLiteSource/write(_:)``, statements that would begin, commit or roll back its transaction are refused
     /// before they run; savepoints are allowed.
     ///
     /// ```swift
@@ -111,8 +111,8 @@ public final class SQLiteConnection {
     /// - Parameters:
     ///   - sql: The SQL.
     ///   - arguments: Values for the `?` parameters, in order.
-    /// - Throws: ``SQLiteError``: ``SQLiteError/ResultCode/misuse`` for a refused transaction control statement or
-    ///   SQL holding a NUL character, ``SQLiteError/ResultCode/mismatch`` naming the parameter for an argument that
+    /// - Throws: ``SQLiteSourceError``: ``SQLiteSourceError/ResultCode/misuse`` for a refused transaction control statement or
+    ///   SQL holding a NUL character, ``SQLiteSourceError/ResultCode/mismatch`` naming the parameter for an argument that
     ///   cannot be stored (a `Date` outside the years 0000 to 9999).
     public func execute(_ sql: String, _ arguments: [any SQLiteBindable] = []) throws {
         if arguments.isEmpty {
@@ -121,7 +121,7 @@ public final class SQLiteConnection {
         }
         try withCachedStatement(sql) { statement in
             guard !statement.hasTrailingSQL else {
-                throw SQLiteError(
+                throw SQLiteSourceError(
                     extendedResultCode: .misuse,
                     message: "execute with arguments accepts a single statement; split the script",
                     sql: sql, path: path)
@@ -134,7 +134,7 @@ public final class SQLiteConnection {
     /// Runs a query and decodes every row into `T`, by column name.
     ///
     /// The statement is cached. `T` may also be a plain value type (`Int`, `String`, `Date`…), decoded from the
-    /// first column, or ``SQLiteRow``.
+    /// first column, or ``SQLiteSourceRow``.
     ///
     /// ```swift
     /// let names = try await db.read { conn in
@@ -147,7 +147,7 @@ public final class SQLiteConnection {
     ///   - arguments: Values for the `?` parameters, in order.
     ///   - type: The row type.
     /// - Returns: The decoded rows, in result order.
-    /// - Throws: ``SQLiteError`` (as for ``execute(_:_:)``), or ``RowDecodingError`` when a row does not fit `T`.
+    /// - Throws: ``SQLiteSourceError`` (as for ``execute(_:_:)``), or ``ColumnDecodingError`` when a row does not fit `T`.
     public func query<T: Decodable>(_ sql: String, _ arguments: [any SQLiteBindable] = [], as type: T.Type) throws
         -> [T]
     {
@@ -159,7 +159,7 @@ public final class SQLiteConnection {
 
     /// The rowid of the last row inserted on this connection.
     ///
-    /// Read it inside the same ``SQLiteDatabase/write(_:)`` closure as the insert.
+    /// Read it inside the same ``SQLiteSource/write(_:)`` closure as the insert.
     ///
     /// ```swift
     /// let id = try await db.write { conn in
@@ -240,7 +240,7 @@ public final class SQLiteConnection {
         let names: [String]
         do {
             names = try columns("main")
-        } catch let error as SQLiteError where error.resultCode == .error {
+        } catch let error as SQLiteSourceError where error.resultCode == .error {
             names = try columns("temp")
         }
         return names.isEmpty ? nil : names
@@ -277,7 +277,7 @@ public final class SQLiteConnection {
             throw error
         }
         guard let statementHandle else {
-            let error = SQLiteError(
+            let error = SQLiteSourceError(
                 extendedResultCode: .misuse, message: "the SQL holds no statement", sql: sql, path: path)
             recordFailure(sql: sql, error: error)
             throw error
@@ -291,7 +291,7 @@ public final class SQLiteConnection {
     private func checkNoNUL(in sql: String) throws {
         guard let offset = sql.utf8.firstIndex(of: 0).map({ sql.utf8.distance(from: sql.utf8.startIndex, to: $0) })
         else { return }
-        let error = SQLiteError(
+        let error = SQLiteSourceError(
             extendedResultCode: .misuse,
             message: "the SQL holds a NUL character (at byte \(offset)); SQLite would silently ignore the text after"
                 + " it, so nothing was run", sql: sql.replacingOccurrences(of: "\0", with: "\\0"), path: path)
@@ -373,7 +373,7 @@ public final class SQLiteConnection {
     ///
     /// `body` may use savepoints, which nest inside the transaction, but no statement that would begin, commit or
     /// roll back the transaction itself: the write stays all or nothing.
-    func inWriteTransaction<T>(_ body: (SQLiteConnection) throws -> T) throws -> (T, Set<String>) {
+    func inWriteTransaction<T>(_ body: (SQLiteSourceConnection) throws -> T) throws -> (T, Set<String>) {
         touchedTables = []
         try executeTransactionStatement("BEGIN IMMEDIATE")
         do {
@@ -389,7 +389,7 @@ public final class SQLiteConnection {
     }
 
     /// `BEGIN` … `COMMIT`: a consistent snapshot for several reads (taken at the first read).
-    func inReadTransaction<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+    func inReadTransaction<T>(_ body: (SQLiteSourceConnection) throws -> T) throws -> T {
         try executeTransactionStatement("BEGIN DEFERRED")
         do {
             let value = try withTransactionControl(.none) { try body(self) }
@@ -401,7 +401,7 @@ public final class SQLiteConnection {
         }
     }
 
-    /// Runs the SQL of ``SQLiteDatabase/execute(_:_:)`` in autocommit mode and returns the tables it touched and its
+    /// Runs the SQL of ``SQLiteSource/execute(_:_:)`` in autocommit mode and returns the tables it touched and its
     /// error.
     ///
     /// The SQL may hold a whole transaction (`BEGIN` … `COMMIT`, `SAVEPOINT` … `RELEASE`), but must end it: a
@@ -420,7 +420,7 @@ public final class SQLiteConnection {
         if !isInAutocommitMode {
             rollbackIfNeeded()
             if failure == nil {
-                let error = SQLiteError(
+                let error = SQLiteSourceError(
                     extendedResultCode: .misuse,
                     message: "the SQL left a transaction open, so it was rolled back: end the transaction (COMMIT,"
                         + " RELEASE) in the same execute call, or use write { }", sql: sql, path: path)
@@ -448,7 +448,7 @@ public final class SQLiteConnection {
                 "a read (query, read { }, a loader) runs in autocommit mode or in the library's own read transaction;"
                 + " run transactions with write { } or execute"
         }
-        let error = SQLiteError(
+        let error = SQLiteSourceError(
             extendedResultCode: .misuse,
             message: "transaction control statement \(control) is not allowed here: \(context)", sql: statement.sql,
             path: path)
@@ -464,7 +464,7 @@ public final class SQLiteConnection {
     /// `stat` of the path; an in-memory database never moves.
     func checkFileNotMoved() throws {
         guard fileHasMoved else { return }
-        throw SQLiteError(
+        throw SQLiteSourceError(
             extendedResultCode: .readOnlyDatabaseMoved,
             message: "the database file was deleted or replaced since it was opened; the write was refused, as it"
                 + " would be lost", sql: nil, path: path)
@@ -521,7 +521,7 @@ public final class SQLiteConnection {
             handle,
             { context, _, _, table, _ in
                 guard let context, let table else { return }
-                let connection = Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue()
+                let connection = Unmanaged<SQLiteSourceConnection>.fromOpaque(context).takeUnretainedValue()
                 connection.touchedTables.insert(String(cString: table))
             }, context)
     }
@@ -534,7 +534,7 @@ public final class SQLiteConnection {
             handle,
             { context, action, first, second, _, _ in
                 guard let context else { return SQLITE_OK }
-                let connection = Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue()
+                let connection = Unmanaged<SQLiteSourceConnection>.fromOpaque(context).takeUnretainedValue()
                 connection.authorizerReported(action: action, first: first, second: second)
                 return SQLITE_OK
             }, Unmanaged.passUnretained(self).toOpaque())
@@ -583,8 +583,8 @@ public final class SQLiteConnection {
 
     // MARK: - Errors and observation
 
-    func error(code: Int32, sql: String?) -> SQLiteError {
-        SQLiteError(
+    func error(code: Int32, sql: String?) -> SQLiteSourceError {
+        SQLiteSourceError(
             extendedResultCode: .init(rawValue: code == SQLITE_ERROR ? sqlite3_extended_errcode(handle) : code),
             message: String(cString: sqlite3_errmsg(handle)), sql: sql, path: path)
     }
@@ -620,10 +620,10 @@ public final class SQLiteConnection {
 enum TransactionControlPolicy {
     /// None: reads, and anything outside the cases below.
     case none
-    /// `SAVEPOINT`, `RELEASE` and `ROLLBACK TO` only: inside the transaction of ``SQLiteDatabase/write(_:)``, which
+    /// `SAVEPOINT`, `RELEASE` and `ROLLBACK TO` only: inside the transaction of ``SQLiteSource/write(_:)``, which
     /// they nest in and cannot end.
     case savepoints
-    /// Any: the library's own `BEGIN`/`COMMIT`/`ROLLBACK`, and the SQL of ``SQLiteDatabase/execute(_:_:)``, which
+    /// Any: the library's own `BEGIN`/`COMMIT`/`ROLLBACK`, and the SQL of ``SQLiteSource/execute(_:_:)``, which
     /// must leave no transaction open.
     case any
 }

@@ -1,6 +1,6 @@
 import GBatchy
 
-extension SQLiteDatabase {
+extension SQLiteSource {
     /// Creates a loader of one row per integer key from `table`.
     ///
     /// The loader is cheap to create and nothing touches the database until its first load, which checks the table

@@ -2,14 +2,14 @@ import Foundation
 
 /// A result row as column names and ``SQLiteValue``s, for queries whose shape is not known at compile time.
 ///
-/// `SQLiteRow` is `Sendable` and `Hashable`. It decodes only from rows of this library: use it as the `as:` type of a
+/// `SQLiteSourceRow` is `Sendable` and `Hashable`. It decodes only from rows of this library: use it as the `as:` type of a
 /// query. Prefer a `Decodable` struct when the columns are known; it is faster.
 ///
 /// ```swift
-/// let rows = try await db.query("SELECT id, name FROM users", as: SQLiteRow.self)
+/// let rows = try await db.query("SELECT id, name FROM users", as: SQLiteSourceRow.self)
 /// print(rows[0]["name"] ?? .null)  // TEXT "Ann"
 /// ```
-public struct SQLiteRow: Sendable, Hashable, Decodable {
+public struct SQLiteSourceRow: Sendable, Hashable, Decodable {
     /// The column names, in result order.
     public let columns: [String]
     /// The values, in the same order as ``columns``.
@@ -20,14 +20,14 @@ public struct SQLiteRow: Sendable, Hashable, Decodable {
     /// Mostly useful in tests.
     ///
     /// ```swift
-    /// let row = SQLiteRow(columns: ["id"], values: [1])
+    /// let row = SQLiteSourceRow(columns: ["id"], values: [1])
     /// ```
     ///
     /// - Parameters:
     ///   - columns: The column names.
     ///   - values: The values.
     public init(columns: [String], values: [SQLiteValue]) {
-        precondition(columns.count == values.count, "SQLiteRow needs one value per column")
+        precondition(columns.count == values.count, "SQLiteSourceRow needs one value per column")
         self.columns = columns
         self.values = values
     }
@@ -37,7 +37,7 @@ public struct SQLiteRow: Sendable, Hashable, Decodable {
     /// Only the library's row decoder can provide a row.
     ///
     /// ```swift
-    /// let rows = try await db.query("SELECT 1 AS one", as: SQLiteRow.self)
+    /// let rows = try await db.query("SELECT 1 AS one", as: SQLiteSourceRow.self)
     /// ```
     ///
     /// - Parameter decoder: The library's row decoder.
@@ -45,8 +45,8 @@ public struct SQLiteRow: Sendable, Hashable, Decodable {
     public init(from decoder: any Decoder) throws {
         guard let rowDecoder = decoder as? RowDecoder else {
             throw DecodingError.typeMismatch(
-                SQLiteRow.self,
-                .init(codingPath: decoder.codingPath, debugDescription: "SQLiteRow decodes only from GBatchySQL rows"))
+                SQLiteSourceRow.self,
+                .init(codingPath: decoder.codingPath, debugDescription: "SQLiteSourceRow decodes only from GBatchySQL rows"))
         }
         let statement = rowDecoder.statement
         columns = statement.columnNames

@@ -1,4 +1,4 @@
-extension SQLiteDatabase {
+extension SQLiteSource {
     /// The number of prepared statements cached over every connection of the database.
     ///
     /// Table loaders use one statement per loader whatever the number of keys, so this number stays the same as

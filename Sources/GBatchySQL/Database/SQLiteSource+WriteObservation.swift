@@ -1,6 +1,6 @@
 import GBatchy
 
-extension SQLiteDatabase {
+extension SQLiteSource {
     /// Called after every successful commit of ``write(_:)`` or ``execute(_:_:)``, off the writer thread, with the
     /// tables the write touched (from `sqlite3_update_hook`, plus, conservatively, every table an INSERT, UPDATE,
     /// DELETE or DDL statement named). The set may be empty (for example after a PRAGMA).

@@ -1,13 +1,13 @@
 import Foundation
 import Logging
 
-extension SQLiteDatabase {
+extension SQLiteSource {
     /// How a database opens its connections and records its statements.
     ///
     /// `Configuration` is `Sendable`. Every property has a default, so `.init()` suits most uses.
     ///
     /// ```swift
-    /// let db = try SQLiteDatabase(
+    /// let db = try SQLiteSource(
     ///     path: "app.sqlite",
     ///     configuration: .init(readerCount: 2, busyTimeout: .seconds(5), readOnly: false))
     /// ```
@@ -16,11 +16,11 @@ extension SQLiteDatabase {
         /// With 0, reads run on the writer. Ignored by in-memory databases, which have one connection.
         public var readerCount: Int
         /// How long a connection waits for a lock held by another connection before failing with
-        /// ``SQLiteError/ResultCode/busy``. Default 5 seconds. Counted in whole milliseconds: a negative duration
+        /// ``SQLiteSourceError/ResultCode/busy``. Default 5 seconds. Counted in whole milliseconds: a negative duration
         /// means no waiting, and one longer than `Int32.max` milliseconds (about 24.8 days) waits that long.
         public var busyTimeout: Duration
         /// Opens every connection read-only and never creates the file. Writes fail with
-        /// ``SQLiteError/ResultCode/readOnly``. Default `false`.
+        /// ``SQLiteSourceError/ResultCode/readOnly``. Default `false`.
         public var readOnly: Bool
         /// The logger for statements (at `.debug`) and for close failures (at `.error`). Default label `gbatchy.sql`.
         public var logger: Logger
@@ -36,7 +36,7 @@ extension SQLiteDatabase {
         /// Pass only what differs from the defaults.
         ///
         /// ```swift
-        /// var configuration = SQLiteDatabase.Configuration(readerCount: 4)
+        /// var configuration = SQLiteSource.Configuration(readerCount: 4)
         /// configuration.isQueryLogEnabled = false
         /// ```
         ///

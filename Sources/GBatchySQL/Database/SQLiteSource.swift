@@ -5,7 +5,7 @@ import Logging
 
 /// An SQLite database: one writer connection and a pool of reader connections, each on its own thread.
 ///
-/// `SQLiteDatabase` is `Sendable`: share one instance across tasks. Writes are serialized on the writer; reads run
+/// `SQLiteSource` is `Sendable`: share one instance across tasks. Writes are serialized on the writer; reads run
 /// in parallel on the readers, and wait in FIFO order when all are busy. SQLite never runs on Swift's cooperative
 /// thread pool. A file database uses WAL journal mode, `synchronous=NORMAL`, `foreign_keys=ON` and a busy timeout.
 ///
@@ -23,16 +23,16 @@ import Logging
 /// ```swift
 /// struct User: Codable, Sendable { var id: Int; var name: String }
 ///
-/// let db = try SQLiteDatabase(path: "app.sqlite")
+/// let db = try SQLiteSource(path: "app.sqlite")
 /// try await db.execute("CREATE TABLE IF NOT EXISTS users(id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
 /// try await db.execute("INSERT INTO users(id, name) VALUES (?, ?)", [1, "Ann"])
 /// let users = try await db.query("SELECT id, name FROM users WHERE id > ?", [0], as: User.self)
 /// await db.close()
 /// ```
-public final class SQLiteDatabase: Sendable {
+public final class SQLiteSource: Sendable {
     /// The database path, or `:memory:`.
     ///
-    /// Named in every ``SQLiteError``.
+    /// Named in every ``SQLiteSourceError``.
     ///
     /// ```swift
     /// print(db.path)
@@ -71,15 +71,15 @@ public final class SQLiteDatabase: Sendable {
     /// calling thread.
     ///
     /// ```swift
-    /// let db = try SQLiteDatabase(path: "/var/lib/app/app.sqlite")
-    /// let readOnly = try SQLiteDatabase(path: "/var/lib/app/app.sqlite", configuration: .init(readOnly: true))
+    /// let db = try SQLiteSource(path: "/var/lib/app/app.sqlite")
+    /// let readOnly = try SQLiteSource(path: "/var/lib/app/app.sqlite", configuration: .init(readOnly: true))
     /// ```
     ///
     /// - Parameters:
     ///   - path: A file path (or a `file:` URI).
     ///   - configuration: Connections, timeouts and logging.
-    /// - Throws: ``SQLiteError``: ``SQLiteError/ResultCode/cantOpen`` (missing file when read-only, missing
-    ///   directory), ``SQLiteError/ResultCode/notADatabase`` or ``SQLiteError/ResultCode/corrupt``.
+    /// - Throws: ``SQLiteSourceError``: ``SQLiteSourceError/ResultCode/cantOpen`` (missing file when read-only, missing
+    ///   directory), ``SQLiteSourceError/ResultCode/notADatabase`` or ``SQLiteSourceError/ResultCode/corrupt``.
     public convenience init(path: String, configuration: Configuration = .init()) throws {
         try self.init(path: path, configuration: configuration, inMemory: false)
     }
@@ -89,15 +89,15 @@ public final class SQLiteDatabase: Sendable {
     /// It has a single connection that serves reads and writes, and it disappears when closed.
     ///
     /// ```swift
-    /// let db = try SQLiteDatabase.inMemory()
+    /// let db = try SQLiteSource.inMemory()
     /// try await db.execute("CREATE TABLE t(x); INSERT INTO t VALUES (1)")
     /// ```
     ///
     /// - Parameter configuration: Timeouts and logging (the reader count is ignored).
     /// - Returns: The database.
-    /// - Throws: ``SQLiteError``.
-    public static func inMemory(configuration: Configuration = .init()) throws -> SQLiteDatabase {
-        try SQLiteDatabase(path: ":memory:", configuration: configuration, inMemory: true)
+    /// - Throws: ``SQLiteSourceError``.
+    public static func inMemory(configuration: Configuration = .init()) throws -> SQLiteSource {
+        try SQLiteSource(path: ":memory:", configuration: configuration, inMemory: true)
     }
 
     private init(path: String, configuration: Configuration, inMemory: Bool) throws {
@@ -107,14 +107,14 @@ public final class SQLiteDatabase: Sendable {
             capacity: configuration.queryLogCapacity, isEnabled: configuration.isQueryLogEnabled)
         self.queryLog = queryLog
 
-        func open(_ flags: Int32, role: QueryLog.Role) throws -> SQLiteConnection {
-            try SQLiteConnection(
+        func open(_ flags: Int32, role: QueryLog.Role) throws -> SQLiteSourceConnection {
+            try SQLiteSourceConnection(
                 path: path, flags: flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, role: role,
                 busyTimeout: configuration.busyTimeout, queryLog: queryLog, logger: configuration.logger,
                 statementCacheCapacity: configuration.statementCacheCapacity)
         }
 
-        let writerConnection: SQLiteConnection
+        let writerConnection: SQLiteSourceConnection
         if inMemory {
             writerConnection = try open(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, role: .writer)
             try writerConnection.executeScript("PRAGMA foreign_keys = ON")
@@ -134,7 +134,7 @@ public final class SQLiteDatabase: Sendable {
         }
         writerConnection.enableWriteTracking()
 
-        var readerConnections: [SQLiteConnection] = []
+        var readerConnections: [SQLiteSourceConnection] = []
         if !inMemory {
             // `readerCount` is a public `var`: a negative value set after `init` means no reader, like 0.
             for _ in 0..<max(0, configuration.readerCount) {
@@ -161,7 +161,7 @@ public final class SQLiteDatabase: Sendable {
     /// Finishes queued work, finalizes every statement, closes every connection and ends their threads.
     ///
     /// Waits for reads in progress (including snapshots) to give their connection back. Work submitted afterwards
-    /// throws an ``SQLiteError`` with ``SQLiteError/ResultCode/misuse``. Calling it twice is harmless. Do not call it
+    /// throws an ``SQLiteSourceError`` with ``SQLiteSourceError/ResultCode/misuse``. Calling it twice is harmless. Do not call it
     /// from inside a ``read(_:)``, ``write(_:)`` or snapshot of the same database.
     ///
     /// ```swift
@@ -180,7 +180,7 @@ public final class SQLiteDatabase: Sendable {
     }
 
     func checkOpen() throws {
-        if isClosed.withLock({ $0 }) { throw SQLiteError.databaseClosed(path: path) }
+        if isClosed.withLock({ $0 }) { throw SQLiteSourceError.databaseClosed(path: path) }
     }
 
     // MARK: - Writing
@@ -201,9 +201,9 @@ public final class SQLiteDatabase: Sendable {
     /// - Parameters:
     ///   - sql: The SQL.
     ///   - arguments: Values for the `?` parameters, in order.
-    /// - Throws: ``SQLiteError`` (``SQLiteError/ResultCode/readOnlyDatabaseMoved`` when the file was deleted or
-    ///   replaced since it was opened, ``SQLiteError/ResultCode/misuse`` when the SQL left a transaction open or
-    ///   holds a NUL character, ``SQLiteError/ResultCode/mismatch`` for an argument that cannot be stored);
+    /// - Throws: ``SQLiteSourceError`` (``SQLiteSourceError/ResultCode/readOnlyDatabaseMoved`` when the file was deleted or
+    ///   replaced since it was opened, ``SQLiteSourceError/ResultCode/misuse`` when the SQL left a transaction open or
+    ///   holds a NUL character, ``SQLiteSourceError/ResultCode/mismatch`` for an argument that cannot be stored);
     ///   `CancellationError` if the task was cancelled before the work started.
     public func execute(_ sql: String, _ arguments: [any SQLiteBindable] = []) async throws {
         try checkOpen()
@@ -220,7 +220,7 @@ public final class SQLiteDatabase: Sendable {
     /// The transaction commits whole or rolls back whole: any error thrown by SQLite or by `body` rolls it back and
     /// is rethrown, so a failed write leaves no trace. `body` runs on the writer's thread; keep it short and
     /// synchronous. `body` may not begin, commit or roll back the transaction (`BEGIN`, `COMMIT`, `END`, `ROLLBACK`
-    /// throw an ``SQLiteError`` with ``SQLiteError/ResultCode/misuse`` before running); savepoints (`SAVEPOINT`,
+    /// throw an ``SQLiteSourceError`` with ``SQLiteSourceError/ResultCode/misuse`` before running); savepoints (`SAVEPOINT`,
     /// `RELEASE`, `ROLLBACK TO`) nest inside it, and one left open commits with the transaction.
     ///
     /// ```swift
@@ -232,10 +232,10 @@ public final class SQLiteDatabase: Sendable {
     ///
     /// - Parameter body: The work, given the writer connection.
     /// - Returns: What `body` returns, once committed.
-    /// - Throws: ``SQLiteError`` (``SQLiteError/ResultCode/busy`` when another process holds the write lock past
-    ///   the busy timeout, ``SQLiteError/ResultCode/readOnlyDatabaseMoved`` when the file was deleted or replaced
+    /// - Throws: ``SQLiteSourceError`` (``SQLiteSourceError/ResultCode/busy`` when another process holds the write lock past
+    ///   the busy timeout, ``SQLiteSourceError/ResultCode/readOnlyDatabaseMoved`` when the file was deleted or replaced
     ///   since it was opened), what `body` throws, or `CancellationError` if cancelled before the work started.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteSourceConnection) throws -> T) async throws -> T {
         try checkOpen()
         let (value, tables) = try await writer.submit { connection in
             try connection.inWriteTransaction(body)
@@ -250,7 +250,7 @@ public final class SQLiteDatabase: Sendable {
     ///
     /// Inside ``withReadSnapshot(_:)`` it runs on the pinned connection, in the snapshot's transaction. On an
     /// in-memory database it runs on the single connection. Transaction control statements (`BEGIN`, `COMMIT`,
-    /// `SAVEPOINT`…) throw an ``SQLiteError`` with ``SQLiteError/ResultCode/misuse`` before running.
+    /// `SAVEPOINT`…) throw an ``SQLiteSourceError`` with ``SQLiteSourceError/ResultCode/misuse`` before running.
     ///
     /// ```swift
     /// let (users, count) = try await db.read { conn in
@@ -261,16 +261,16 @@ public final class SQLiteDatabase: Sendable {
     ///
     /// - Parameter body: The work, given a read-only connection.
     /// - Returns: What `body` returns.
-    /// - Throws: ``SQLiteError``, ``RowDecodingError``, what `body` throws, or `CancellationError`.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    /// - Throws: ``SQLiteSourceError``, ``ColumnDecodingError``, what `body` throws, or `CancellationError`.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteSourceConnection) throws -> T) async throws -> T {
         try await onReader(inTransaction: true, body)
     }
 
     /// Runs one query on a reader connection and decodes every row into `T` by column name.
     ///
     /// `T` may be a `Decodable` struct, a plain value type decoded from the first column (`Int.self`,
-    /// `String.self`…), or ``SQLiteRow``. Transaction control statements (`BEGIN`, `COMMIT`, `SAVEPOINT`…) throw an
-    /// ``SQLiteError`` with ``SQLiteError/ResultCode/misuse`` before running: a reader always returns to the pool
+    /// `String.self`…), or ``SQLiteSourceRow``. Transaction control statements (`BEGIN`, `COMMIT`, `SAVEPOINT`…) throw an
+    /// ``SQLiteSourceError`` with ``SQLiteSourceError/ResultCode/misuse`` before running: a reader always returns to the pool
     /// outside any transaction.
     ///
     /// ```swift
@@ -283,7 +283,7 @@ public final class SQLiteDatabase: Sendable {
     ///   - arguments: Values for the `?` parameters, in order.
     ///   - type: The row type.
     /// - Returns: The rows.
-    /// - Throws: ``SQLiteError``, ``RowDecodingError`` (naming the column, the type and the SQL), or
+    /// - Throws: ``SQLiteSourceError``, ``ColumnDecodingError`` (naming the column, the type and the SQL), or
     ///   `CancellationError`.
     public func query<T: Decodable & Sendable>(
         _ sql: String, _ arguments: [any SQLiteBindable] = [], as type: T.Type
@@ -308,19 +308,19 @@ public final class SQLiteDatabase: Sendable {
     /// Runs `body` on a reader connection without a transaction of its own (inside ``withReadSnapshot(_:)``, on the
     /// pinned connection, in the snapshot's): each of its statements reads its own snapshot.
     package func readOutsideTransaction<T: Sendable>(
-        _ body: @escaping @Sendable (SQLiteConnection) throws -> T
+        _ body: @escaping @Sendable (SQLiteSourceConnection) throws -> T
     ) async throws -> T {
         try await onReader(inTransaction: false, body)
     }
 
     private func onReader<T: Sendable>(
-        inTransaction: Bool, _ body: @escaping @Sendable (SQLiteConnection) throws -> T
+        inTransaction: Bool, _ body: @escaping @Sendable (SQLiteSourceConnection) throws -> T
     ) async throws -> T {
         try checkOpen()
         if let pinned = Self.pinnedReader, pinned.database == ObjectIdentifier(self) {
             return try await pinned.reader.submit(body)  // already inside the snapshot's transaction
         }
-        let job: @Sendable (SQLiteConnection) throws -> T = { connection in
+        let job: @Sendable (SQLiteSourceConnection) throws -> T = { connection in
             // Transaction control statements are refused on reads; should a transaction still be open, whatever the
             // SQL was, end it, so that the connection goes back in autocommit mode and never serves a stale snapshot.
             defer { connection.rollbackIfNeeded() }
@@ -339,7 +339,7 @@ struct WriteOutcome: Sendable {
     let error: (any Error)?
 }
 
-extension SQLiteConnection {
+extension SQLiteSourceConnection {
     /// Reads page 1 without writing anything, so that a file that is not a database fails before any change.
     func validateIsDatabase() throws {
         let readOnlyConnection = sqlite3_db_readonly(handle, "main") == 1

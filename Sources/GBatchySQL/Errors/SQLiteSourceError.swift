@@ -2,20 +2,20 @@ import GBatchyCSQLite
 
 /// An error reported by SQLite, with its result code, message, SQL and database path.
 ///
-/// `SQLiteError` is `Sendable`. Match it by primary result code with a `catch` pattern: a primary code matches every
+/// `SQLiteSourceError` is `Sendable`. Match it by primary result code with a `catch` pattern: a primary code matches every
 /// extended code derived from it, so `.constraint` matches `SQLITE_CONSTRAINT_UNIQUE`. An extended code pattern
 /// matches only itself.
 ///
 /// ```swift
 /// do {
 ///     try await db.execute("INSERT INTO users(id, name) VALUES (?, ?)", [1, "Ann"])
-/// } catch SQLiteError.constraint {
+/// } catch SQLiteSourceError.constraint {
 ///     print("duplicate id")
-/// } catch SQLiteError.busy {
+/// } catch SQLiteSourceError.busy {
 ///     print("the database stayed locked longer than the busy timeout")
 /// }
 /// ```
-public struct SQLiteError: Error, Sendable, CustomStringConvertible {
+public struct SQLiteSourceError: Error, Sendable, CustomStringConvertible {
     /// The extended result code, such as `SQLITE_CONSTRAINT_UNIQUE` (2067).
     ///
     /// Extended result codes are always enabled on the library's connections.
@@ -57,7 +57,7 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
     /// The library creates these; the initializer is public for tests and adapters.
     ///
     /// ```swift
-    /// let error = SQLiteError(extendedResultCode: .busy, message: "database is locked", sql: nil, path: "db.sqlite")
+    /// let error = SQLiteSourceError(extendedResultCode: .busy, message: "database is locked", sql: nil, path: "db.sqlite")
     /// ```
     ///
     /// - Parameters:
@@ -97,8 +97,8 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
         return text
     }
 
-    static func databaseClosed(path: String) -> SQLiteError {
-        SQLiteError(
+    static func databaseClosed(path: String) -> SQLiteSourceError {
+        SQLiteSourceError(
             extendedResultCode: .misuse,
             message: "the database is closed; no work can be submitted after close()",
             sql: nil,
@@ -107,7 +107,7 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-extension SQLiteError {
+extension SQLiteSourceError {
     /// A result code: primary (`SQLITE_BUSY`) or extended (`SQLITE_BUSY_SNAPSHOT`).
     ///
     /// `ResultCode` is `Sendable` and `Hashable`. Its static members name the primary codes and the most common
@@ -126,7 +126,7 @@ extension SQLiteError {
         /// Extended codes carry the primary code in their low 8 bits.
         ///
         /// ```swift
-        /// let raw = SQLiteError.ResultCode.constraintUnique.rawValue  // 2067
+        /// let raw = SQLiteSourceError.ResultCode.constraintUnique.rawValue  // 2067
         /// ```
         public let rawValue: Int32
 
@@ -135,7 +135,7 @@ extension SQLiteError {
         /// Every value is accepted, so that codes from a newer SQLite survive.
         ///
         /// ```swift
-        /// let code = SQLiteError.ResultCode(rawValue: 5)  // .busy
+        /// let code = SQLiteSourceError.ResultCode(rawValue: 5)  // .busy
         /// ```
         ///
         /// - Parameter rawValue: The numeric code.
@@ -146,16 +146,16 @@ extension SQLiteError {
         /// A primary code is its own primary code.
         ///
         /// ```swift
-        /// SQLiteError.ResultCode.constraintUnique.primaryResultCode == .constraint  // true
+        /// SQLiteSourceError.ResultCode.constraintUnique.primaryResultCode == .constraint  // true
         /// ```
         public var primaryResultCode: ResultCode { ResultCode(rawValue: rawValue & 0xFF) }
 
         /// The C name of the code, such as `SQLITE_BUSY`, or `SQLITE_ERROR(n)` for an unknown one.
         ///
-        /// Used in ``SQLiteError/description``.
+        /// Used in ``SQLiteSourceError/description``.
         ///
         /// ```swift
-        /// print(SQLiteError.ResultCode.busy)  // SQLITE_BUSY
+        /// print(SQLiteSourceError.ResultCode.busy)  // SQLITE_BUSY
         /// ```
         public var description: String {
             if let name = Self.names[rawValue] { return name }
@@ -250,7 +250,7 @@ extension SQLiteError {
 
         /// Matches a code against a pattern: a primary pattern matches all its extended codes.
         ///
-        /// Lets a `switch` over ``SQLiteError/extendedResultCode`` list primary codes.
+        /// Lets a `switch` over ``SQLiteSourceError/extendedResultCode`` list primary codes.
         ///
         /// ```swift
         /// if case .constraint = error.extendedResultCode { print("constraint") }
@@ -264,40 +264,40 @@ extension SQLiteError {
             pattern == pattern.primaryResultCode ? pattern == code.primaryResultCode : pattern == code
         }
 
-        /// Matches any error against a code, so that `catch SQLiteError.ResultCode.busy` works.
+        /// Matches any error against a code, so that `catch SQLiteSourceError.ResultCode.busy` works.
         ///
-        /// Only ``SQLiteError`` values can match; any other error does not.
+        /// Only ``SQLiteSourceError`` values can match; any other error does not.
         ///
         /// ```swift
-        /// do { try await db.execute("DELETE FROM users") } catch SQLiteError.ResultCode.busy { print("busy") }
+        /// do { try await db.execute("DELETE FROM users") } catch SQLiteSourceError.ResultCode.busy { print("busy") }
         /// ```
         ///
         /// - Parameters:
         ///   - pattern: A primary or extended code.
         ///   - error: The error thrown.
-        /// - Returns: Whether `error` is an ``SQLiteError`` whose code matches `pattern`.
+        /// - Returns: Whether `error` is an ``SQLiteSourceError`` whose code matches `pattern`.
         public static func ~= (pattern: ResultCode, error: any Error) -> Bool {
-            guard let error = error as? SQLiteError else { return false }
+            guard let error = error as? SQLiteSourceError else { return false }
             return pattern ~= error.extendedResultCode
         }
     }
 
-    /// Shorthand for ``ResultCode/busy``: `catch SQLiteError.busy`.
+    /// Shorthand for ``ResultCode/busy``: `catch SQLiteSourceError.busy`.
     public static let busy = ResultCode.busy
-    /// Shorthand for ``ResultCode/locked``: `catch SQLiteError.locked`.
+    /// Shorthand for ``ResultCode/locked``: `catch SQLiteSourceError.locked`.
     public static let locked = ResultCode.locked
-    /// Shorthand for ``ResultCode/constraint``: `catch SQLiteError.constraint`.
+    /// Shorthand for ``ResultCode/constraint``: `catch SQLiteSourceError.constraint`.
     public static let constraint = ResultCode.constraint
-    /// Shorthand for ``ResultCode/corrupt``: `catch SQLiteError.corrupt`.
+    /// Shorthand for ``ResultCode/corrupt``: `catch SQLiteSourceError.corrupt`.
     public static let corrupt = ResultCode.corrupt
-    /// Shorthand for ``ResultCode/notADatabase``: `catch SQLiteError.notADatabase`.
+    /// Shorthand for ``ResultCode/notADatabase``: `catch SQLiteSourceError.notADatabase`.
     public static let notADatabase = ResultCode.notADatabase
-    /// Shorthand for ``ResultCode/readOnly``: `catch SQLiteError.readOnly`.
+    /// Shorthand for ``ResultCode/readOnly``: `catch SQLiteSourceError.readOnly`.
     public static let readOnly = ResultCode.readOnly
-    /// Shorthand for ``ResultCode/full``: `catch SQLiteError.full`.
+    /// Shorthand for ``ResultCode/full``: `catch SQLiteSourceError.full`.
     public static let full = ResultCode.full
-    /// Shorthand for ``ResultCode/cantOpen``: `catch SQLiteError.cantOpen`.
+    /// Shorthand for ``ResultCode/cantOpen``: `catch SQLiteSourceError.cantOpen`.
     public static let cantOpen = ResultCode.cantOpen
-    /// Shorthand for ``ResultCode/misuse``: `catch SQLiteError.misuse`.
+    /// Shorthand for ``ResultCode/misuse``: `catch SQLiteSourceError.misuse`.
     public static let misuse = ResultCode.misuse
 }

@@ -1,4 +1,4 @@
-extension SQLiteDatabase {
+extension SQLiteSource {
     /// The reader pinned by ``withReadSnapshot(_:)`` for the current task and its child tasks.
     struct PinnedReader: Sendable {
         let database: ObjectIdentifier
@@ -17,7 +17,7 @@ extension SQLiteDatabase {
     ///
     /// - Parameter body: The work whose reads share a snapshot.
     /// - Returns: What `body` returns.
-    /// - Throws: What `body` throws, or an ``SQLiteError``.
+    /// - Throws: What `body` throws, or an ``SQLiteSourceError``.
     package func withReadSnapshot<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         try checkOpen()
         guard let readers else { return try await body() }

@@ -1,6 +1,6 @@
 /// An error thrown when a result row cannot be decoded into the requested Swift type.
 ///
-/// `RowDecodingError` is `Sendable`. Its description names the column, the Swift type, what the column held, the SQL
+/// `ColumnDecodingError` is `Sendable`. Its description names the column, the Swift type, what the column held, the SQL
 /// and, when the caller knows it, the table. Three kinds exist: a `NULL` in a non-optional field, a type mismatch
 /// (text in an `Int`, `1.5` or `3000000000` in an `Int32`…), and a column missing from the result.
 ///
@@ -8,11 +8,11 @@
 /// do {
 ///     let rows = try await db.query("SELECT id FROM users", as: User.self)
 ///     print(rows)
-/// } catch let error as RowDecodingError where error.kind == .missingColumn {
+/// } catch let error as ColumnDecodingError where error.kind == .missingColumn {
 ///     print(error.column)  // "name"
 /// }
 /// ```
-public struct RowDecodingError: Error, Sendable, CustomStringConvertible {
+public struct ColumnDecodingError: Error, Sendable, CustomStringConvertible {
     /// What went wrong. New kinds may be added without breaking callers.
     ///
     /// Compare with `==` against the static members.
@@ -36,10 +36,10 @@ public struct RowDecodingError: Error, Sendable, CustomStringConvertible {
 
         /// The kind's name: `nullValue`, `typeMismatch` or `missingColumn`.
         ///
-        /// Used in ``RowDecodingError/description``.
+        /// Used in ``ColumnDecodingError/description``.
         ///
         /// ```swift
-        /// print(RowDecodingError.Kind.nullValue)  // nullValue
+        /// print(ColumnDecodingError.Kind.nullValue)  // nullValue
         /// ```
         public var description: String {
             switch base {
@@ -68,7 +68,7 @@ public struct RowDecodingError: Error, Sendable, CustomStringConvertible {
     /// The library creates these while decoding; the initializer is public for tests and adapters.
     ///
     /// ```swift
-    /// let error = RowDecodingError(
+    /// let error = ColumnDecodingError(
     ///     kind: .nullValue, column: "name", expectedType: "String", found: "NULL", sql: "SELECT name FROM users")
     /// ```
     ///
