@@ -58,8 +58,10 @@ enum ChinookAlbums {
             }
 
             for line in lines.prefix(8) {
-                print("#\(line.album.id) \(line.album.title) — \(line.artist): \(counted(line.trackCount, "track")), "
-                    + line.genres.joined(separator: ", "))
+                print(
+                    "#\(line.album.id) \(line.album.title) — \(line.artist): \(counted(line.trackCount, "track")), "
+                        + line.genres.joined(separator: ", ")
+                )
             }
             print("… \(lines.count) albums, \(lines.reduce(0) { $0 + $1.trackCount }) tracks")
             print("")

@@ -20,20 +20,33 @@ enum FrontPage {
             let mentor = try await writer?.mentorID.asyncMap(author) ?? nil
             var tags: [String] = []
             let links = try await db.query(
-                "SELECT post_id, tag_id FROM post_tags WHERE post_id = ? ORDER BY tag_id", [post.id], as: PostTag.self)
+                "SELECT post_id, tag_id FROM post_tags WHERE post_id = ? ORDER BY tag_id",
+                [post.id],
+                as: PostTag.self
+            )
             for link in links {
-                tags += try await db.query("SELECT id, name FROM tags WHERE id = ?", [link.tagID], as: Tag.self).map(\.name)
+                tags += try await db.query("SELECT id, name FROM tags WHERE id = ?", [link.tagID], as: Tag.self).map(
+                    \.name
+                )
             }
             var commentAuthors: [String] = []
             let comments = try await db.query(
-                "SELECT id, post_id, author_id FROM comments WHERE post_id = ? ORDER BY id", [post.id], as: Comment.self)
+                "SELECT id, post_id, author_id FROM comments WHERE post_id = ? ORDER BY id",
+                [post.id],
+                as: Comment.self
+            )
             for comment in comments {
                 commentAuthors.append(try await comment.authorID.asyncMap(author)??.name ?? "anonymous")
             }
             entries.append(
                 FrontPageEntry(
-                    post: post, author: writer?.name ?? "?", mentor: mentor?.name, tags: tags,
-                    commentAuthors: commentAuthors))
+                    post: post,
+                    author: writer?.name ?? "?",
+                    mentor: mentor?.name,
+                    tags: tags,
+                    commentAuthors: commentAuthors
+                )
+            )
         }
         return entries
     }
@@ -67,8 +80,12 @@ enum FrontPage {
                 async let commenters = loaders.authors.loadAll(postComments.map(\.authorID))
                 let (mentorRow, tagRows, commenterRows) = try await (mentor, tags, commenters)
                 return FrontPageEntry(
-                    post: post, author: author?.name ?? "?", mentor: mentorRow?.name,
-                    tags: tagRows.compactMap { $0?.name }, commentAuthors: commenterRows.map { $0?.name ?? "anonymous" })
+                    post: post,
+                    author: author?.name ?? "?",
+                    mentor: mentorRow?.name,
+                    tags: tagRows.compactMap { $0?.name },
+                    commentAuthors: commenterRows.map { $0?.name ?? "anonymous" }
+                )
             }
         }
     }
@@ -88,7 +105,8 @@ enum FrontPage {
             let count = entry.commentAuthors.count
             lines.append(
                 "   \(count) comment\(count == 1 ? "" : "s")"
-                    + (count == 0 ? "" : " by " + entry.commentAuthors.joined(separator: ", ")))
+                    + (count == 0 ? "" : " by " + entry.commentAuthors.joined(separator: ", "))
+            )
         }
         return lines.joined(separator: "\n")
     }
@@ -119,7 +137,10 @@ enum FrontPage {
 
         print(batchedPage)
         print("")
-        print(naivePage == batchedPage ? "The naive and the batched request printed the same page." : "DIFFERENT:\n\(naivePage)")
+        print(
+            naivePage == batchedPage
+                ? "The naive and the batched request printed the same page." : "DIFFERENT:\n\(naivePage)"
+        )
         print("naive: \(naiveCount) queries, batched: \(batchedCount) queries (the post list, then \(ticks) ticks)")
         print("")
         print("SQL of the batched request (each tick is one read transaction; schema checks omitted):")

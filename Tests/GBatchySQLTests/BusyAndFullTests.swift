@@ -6,7 +6,8 @@ import Testing
 struct BusyAndFullTests {
     @Test func writeFailsWithBusyWhileAnotherDatabaseHoldsTheWriteLock() async throws {
         try await withTemporaryDatabase(configuration: .init(readerCount: 1, busyTimeout: .milliseconds(100))) {
-            db, path in
+            db,
+            path in
             try await db.execute(usersSchema)
             let other = try SQLiteSource(path: path, configuration: .init(readerCount: 1))
 

@@ -7,7 +7,8 @@ import Testing
 extension QueueActor {
     /// Jobs enqueued on this actor while it loads keys that are already cached in the current context.
     func jobsDuringCachedLoads(
-        _ authors: TableLoader<Int, Author>, _ postsByAuthor: GroupLoader<Int, Post>
+        _ authors: TableLoader<Int, Author>,
+        _ postsByAuthor: GroupLoader<Int, Post>
     ) async throws -> Int {
         let before = executor.jobs.value
         _ = try await authors.load(1)

@@ -99,7 +99,9 @@ struct ChinookLoaderTests {
 /// the tick finishes first, and the tick's read transaction ends before the next tick begins (issue #9).
 @Suite("Rounds on Chinook", .timeLimit(.minutes(2)))
 struct ChinookRoundTests {
-    @Test("100 albums → artist and tracks → the artist's albums and the tracks' genres: 3 ticks, the same batches every run")
+    @Test(
+        "100 albums → artist and tracks → the artist's albums and the tracks' genres: 3 ticks, the same batches every run"
+    )
     func graphOfAlbumsTakesThreeTicksEveryRun() async throws {
         try await withFixtureDatabase("chinook", storage: .file) { db in
             let albums = db.loader(Album.self, table: "albums", key: "id")
@@ -154,7 +156,10 @@ struct ChinookRoundTests {
                     _ = try await (artist, tracks)
                 }
                 let sql = db.queryLog.entries.map(\.sql).filter { !$0.contains("pragma_table_xinfo") }
-                try #require(sql.first == "BEGIN DEFERRED" && sql.last == "COMMIT" && sql.count == 4, "run \(run): \(sql)")
+                try #require(
+                    sql.first == "BEGIN DEFERRED" && sql.last == "COMMIT" && sql.count == 4,
+                    "run \(run): \(sql)"
+                )
             }
         }
     }

@@ -59,7 +59,11 @@ struct ConcurrencyTests {
             let results = try await withThrowingTaskGroup(of: [User].self) { group in
                 for id in 0..<200 {
                     group.addTask {
-                        try await db.query("SELECT id, name FROM users WHERE id > ? ORDER BY id", [id % 100], as: User.self)
+                        try await db.query(
+                            "SELECT id, name FROM users WHERE id > ? ORDER BY id",
+                            [id % 100],
+                            as: User.self
+                        )
                     }
                 }
                 return try await group.reduce(into: 0) { $0 += $1.count }

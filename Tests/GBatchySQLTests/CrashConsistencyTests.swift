@@ -176,11 +176,11 @@ enum CrashWriterProcess {
         let process = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         candidates.append(process.deletingLastPathComponent().appendingPathComponent("gbatchy-demo"))
         #if os(macOS)
-        // macOS: the `.xctest` bundle lies in the build directory; the process is Xcode's runner. (Not on Linux:
-        // `Bundle.allBundles` leaks CoreFoundation arrays there, which LeakSanitizer reports.)
-        for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("gbatchy-demo"))
-        }
+            // macOS: the `.xctest` bundle lies in the build directory; the process is Xcode's runner. (Not on Linux:
+            // `Bundle.allBundles` leaks CoreFoundation arrays there, which LeakSanitizer reports.)
+            for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
+                candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("gbatchy-demo"))
+            }
         #endif
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }

@@ -17,7 +17,8 @@ struct FaultTests {
 
     @Test func aWriterHoldingTheLockFailsWritesWithBusyWhileLoadsKeepWorking() async throws {
         try await withTemporaryDatabase(configuration: .init(readerCount: 2, busyTimeout: .milliseconds(100))) {
-            db, path in
+            db,
+            path in
             try await seedItems(db)
             let holderDB = try SQLiteSource(path: path, configuration: .init(readerCount: 1))
             let items = db.loader(FaultItem.self, table: "items", key: "id")
@@ -68,8 +69,10 @@ struct FaultTests {
 
             // The holder's commit and every earlier write are there; the failed writes left nothing.
             try await withBatchContext { () async throws in
-                #expect(try await items.loadAll([1, 20, 100, 1001, 1002]).map { $0?.name }
-                    == ["item 1", "item 20", "holder", nil, nil])
+                #expect(
+                    try await items.loadAll([1, 20, 100, 1001, 1002]).map { $0?.name }
+                        == ["item 1", "item 20", "holder", nil, nil]
+                )
             }
             #expect(try await count("items", in: db) == 21)
             #expect(try await integrityCheck(path) == ["ok"])
@@ -412,7 +415,10 @@ struct FaultTests {
                 for (index, singles, grouped) in outcomes {
                     if index.isMultiple(of: 2) {
                         let errors = singles.map(\.failure) + grouped.map(\.failure)
-                        #expect(errors.allSatisfy { SQLiteSourceError.corrupt ~= $0 ?? TestFailure() }, "context \(index)")
+                        #expect(
+                            errors.allSatisfy { SQLiteSourceError.corrupt ~= $0 ?? TestFailure() },
+                            "context \(index)"
+                        )
                     } else {
                         #expect(try singles.map { try $0.get() } == [1, 2, 3, index + 1].map(item), "context \(index)")
                         #expect(try grouped.map { try $0.get() } == (0..<3).map(expectedGroup), "context \(index)")
@@ -505,7 +511,8 @@ func integrityCheck(_ path: String) async throws -> [String] {
 /// Runs `load` for every key in its own task, in the current context: one waiter per key, and each keeps its own
 /// result.
 func loadEach<Value: Sendable>(
-    _ keys: [Int], _ load: @escaping @Sendable (Int) async throws -> Value
+    _ keys: [Int],
+    _ load: @escaping @Sendable (Int) async throws -> Value
 ) async throws -> [Result<Value, any Error>] {
     try await pmap(keys) { key in
         do {
@@ -541,7 +548,9 @@ struct NeighbourReport: Sendable {
 /// Starts another context that loads items 1...20 and groups 0...2 while the fault happens, seeded rows expected
 /// (with `renamed` names).
 func startNeighbour(
-    items: TableLoader<Int, FaultItem>, groups: GroupLoader<Int, FaultItem>, renamed: [Int: String] = [:]
+    items: TableLoader<Int, FaultItem>,
+    groups: GroupLoader<Int, FaultItem>,
+    renamed: [Int: String] = [:]
 ) -> Task<NeighbourReport, any Error> {
     func expected(_ id: Int) -> FaultItem {
         FaultItem(id: id, name: renamed[id] ?? "item \(id)", grp: id % 3)
@@ -552,8 +561,11 @@ func startNeighbour(
             async let grouped = pmap(0..<3) { try await groups.load($0) }
             let (loadedRows, loadedGroups) = try await (rows, grouped)
             return NeighbourReport(
-                rows: loadedRows, groups: loadedGroups, expectedRows: (1...20).map(expected),
-                expectedGroups: (0..<3).map { grp in (1...20).filter { $0 % 3 == grp }.map(expected) })
+                rows: loadedRows,
+                groups: loadedGroups,
+                expectedRows: (1...20).map(expected),
+                expectedGroups: (0..<3).map { grp in (1...20).filter { $0 % 3 == grp }.map(expected) }
+            )
         }
     }
 }

@@ -26,7 +26,9 @@ func loadFixture(_ name: String, into db: SQLiteSource) async throws {
 
 /// Builds a database from a fixture (a file in a temporary folder, or in memory), runs `body`, always closes it.
 func withFixtureDatabase<R>(
-    _ name: String, storage: FixtureStorage = .file, _ body: (SQLiteSource) async throws -> R
+    _ name: String,
+    storage: FixtureStorage = .file,
+    _ body: (SQLiteSource) async throws -> R
 ) async throws -> R {
     switch storage {
     case .file:

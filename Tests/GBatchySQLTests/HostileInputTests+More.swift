@@ -45,7 +45,8 @@ struct HostileInputMoreTests {
             #expect(loaderQueries(db).isEmpty)
             #expect(
                 db.queryLog.entries.allSatisfy { $0.sql == "BEGIN DEFERRED" || $0.sql == "COMMIT" },
-                "\(db.queryLog.entries.map(\.sql))")
+                "\(db.queryLog.entries.map(\.sql))"
+            )
         }
     }
 
@@ -55,9 +56,15 @@ struct HostileInputMoreTests {
         try await withFixtureDatabase("blog") { db in
             let byHandle: TableLoader<String, BlogUser> = db.loader(BlogUser.self, table: "users", key: "handle")
             let groupByHandle: GroupLoader<String, BlogUser> = db.groupLoader(
-                BlogUser.self, table: "users", key: "handle", orderBy: "id")
+                BlogUser.self,
+                table: "users",
+                key: "handle",
+                orderBy: "id"
+            )
             let tables = try await db.query(
-                "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name", as: String.self)
+                "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name",
+                as: String.self
+            )
             func counts() async throws -> [Int] {
                 var result: [Int] = []
                 for table in tables where !table.hasPrefix("sqlite_") { result.append(try await count(table, in: db)) }
@@ -68,10 +75,12 @@ struct HostileInputMoreTests {
             try await withBatchContext { () async throws in
                 _ = try await (byHandle.load("alice"), groupByHandle.load("alice"))
             }
-            let single = #"SELECT "t"."id", "t"."uuid", "t"."handle", "k"."key" FROM main.json_each(?) AS "k" "#
+            let single =
+                #"SELECT "t"."id", "t"."uuid", "t"."handle", "k"."key" FROM main.json_each(?) AS "k" "#
                 + #"JOIN "users" AS "t" ON "t"."handle" = +"k"."value""#
             // The key column is BINARY text: the group loader's ordered form is exact for text keys.
-            let grouped = #"SELECT "t"."id", "t"."uuid", "t"."handle" FROM "users" AS "t" WHERE "t"."handle" IN "#
+            let grouped =
+                #"SELECT "t"."id", "t"."uuid", "t"."handle" FROM "users" AS "t" WHERE "t"."handle" IN "#
                 + #"(SELECT +value FROM main.json_each(?)) ORDER BY "t"."handle", "t"."id""#
             let hostile = [
                 "'); DROP TABLE users; --", "' OR '1'='1", "\"; DELETE FROM posts; --", "%", "_", "%%", "\\",
@@ -102,7 +111,10 @@ struct HostileInputMoreTests {
                 let countsAfter = try await counts()
                 #expect(countsAfter == countsBefore, "\(label)")
             }
-            #expect(try await db.query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name", as: String.self) == tables)
+            #expect(
+                try await db.query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name", as: String.self)
+                    == tables
+            )
         }
     }
 }

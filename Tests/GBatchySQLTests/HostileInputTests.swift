@@ -38,8 +38,13 @@ struct HostileInputTests {
             #expect(
                 queries[0].sql
                     == #"SELECT "t"."id", "t"."uuid", "t"."handle", "k"."key" FROM main.json_each(?) AS "k" "#
-                    + #"JOIN "users" AS "t" ON "t"."handle" = +"k"."value""#)
-            #expect(db.queryLog.entries.allSatisfy { $0.sql.hasPrefix("SELECT") || $0.sql == "BEGIN DEFERRED" || $0.sql == "COMMIT" })
+                    + #"JOIN "users" AS "t" ON "t"."handle" = +"k"."value""#
+            )
+            #expect(
+                db.queryLog.entries.allSatisfy {
+                    $0.sql.hasPrefix("SELECT") || $0.sql == "BEGIN DEFERRED" || $0.sql == "COMMIT"
+                }
+            )
             #expect(try await count("users", in: db) == 7)
         }
     }
@@ -50,8 +55,10 @@ struct HostileInputTests {
         #expect(throws: TableLoaderError.self) { try "a\0b".sqliteJSONElement() }
         #expect(try (nil as Int?).sqliteJSONElement() == nil)
         #expect(try Int64.min.sqliteJSONElement() == "-9223372036854775808")
-        #expect(UUID(sqliteKeyValue: .text("e621e1f8-c36c-495a-93fc-0c247a3e6e5f"))?.uuidString
-            == "E621E1F8-C36C-495A-93FC-0C247A3E6E5F")
+        #expect(
+            UUID(sqliteKeyValue: .text("e621e1f8-c36c-495a-93fc-0c247a3e6e5f"))?.uuidString
+                == "E621E1F8-C36C-495A-93FC-0C247A3E6E5F"
+        )
         #expect(Int(sqliteKeyValue: .real(2.5)) == nil && Int(sqliteKeyValue: .real(2)) == 2)
     }
 
@@ -70,7 +77,8 @@ struct HostileInputTests {
                 #expect(keyError.existingColumns == ["id", "uuid", "handle"])
                 #expect(
                     keyError.description
-                        == #"table "users" has no column "id"" OR 1=1; --" (the key column); its columns are: id, uuid, handle"#)
+                        == #"table "users" has no column "id"" OR 1=1; --" (the key column); its columns are: id, uuid, handle"#
+                )
 
                 let orderError = try #require(await capture { _ = try await badOrder.load(1) } as? SchemaError)
                 #expect(orderError.column == "id; DROP TABLE posts")
@@ -79,8 +87,10 @@ struct HostileInputTests {
             #expect(loaderQueries(db).isEmpty)
             #expect(
                 db.queryLog.entries.allSatisfy {
-                    $0.sql == "SELECT name FROM main.pragma_table_xinfo(?)" || $0.sql == "BEGIN DEFERRED" || $0.sql == "COMMIT"
-                })
+                    $0.sql == "SELECT name FROM main.pragma_table_xinfo(?)" || $0.sql == "BEGIN DEFERRED"
+                        || $0.sql == "COMMIT"
+                }
+            )
             #expect(try await count("users", in: db) == 5)
             #expect(try await count("posts", in: db) == 12)
         }
@@ -111,7 +121,8 @@ struct HostileInputTests {
                 loaderQueries(db).map(\.sql) == [
                     #"SELECT "t"."id", "t"."handle", "k"."key" FROM main.json_each(?) AS "k" JOIN "users" AS "t" "#
                         + #"ON "t"."id" = +"k"."value""#
-                ])
+                ]
+            )
         }
     }
 
@@ -122,7 +133,8 @@ struct HostileInputTests {
                 CREATE TABLE big(id INTEGER PRIMARY KEY, label TEXT NOT NULL);
                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)
                 INSERT INTO big SELECT i, 'row ' || i FROM n;
-                """)
+                """
+            )
             struct Big: Decodable, Sendable {
                 let id: Int
                 let label: String

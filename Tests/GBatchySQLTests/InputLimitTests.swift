@@ -26,7 +26,9 @@ struct InputLimitTests {
                     await capture { try await db.execute(sql, [1, date]) },
                     await capture { try await db.execute(sql, [1, Optional(date)]) },
                     await capture { try await db.write { conn in try conn.execute(sql, [1, date]) } },
-                    await capture { _ = try await db.query("SELECT ? AS a, ? AS b", [1, date], as: SQLiteSourceRow.self) },
+                    await capture {
+                        _ = try await db.query("SELECT ? AS a, ? AS b", [1, date], as: SQLiteSourceRow.self)
+                    },
                     await capture {
                         _ = try await db.read { try $0.query("SELECT ?, ?", [1, date], as: SQLiteSourceRow.self) }
                     },
@@ -66,7 +68,10 @@ struct InputLimitTests {
                 await capture { _ = try await db.query(sql, as: Event.self) },
                 await capture { _ = try await db.query(sql, as: Date.self) },
             ] {
-                let decodingError = try #require(error as? ColumnDecodingError, "\(number): \(String(describing: error))")
+                let decodingError = try #require(
+                    error as? ColumnDecodingError,
+                    "\(number): \(String(describing: error))"
+                )
                 #expect(decodingError.kind == .typeMismatch)
                 #expect(decodingError.column == "at")
                 #expect(decodingError.expectedType == "Date")

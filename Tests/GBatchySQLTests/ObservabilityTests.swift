@@ -51,8 +51,12 @@ struct ObservabilityTests {
 
             _ = try await db.query("SELECT id, name FROM users WHERE id > ?", [0], as: User.self)
             _ = try await db.query(
-                "SELECT id, name FROM users WHERE id IN (?, ?)", values: [1, 2], as: User.self, keyCount: 2,
-                table: "users")
+                "SELECT id, name FROM users WHERE id IN (?, ?)",
+                values: [1, 2],
+                as: User.self,
+                keyCount: 2,
+                table: "users"
+            )
             _ = await capture { _ = try await db.query("SELECT nope FROM users", as: Int.self) }
             try await db.write { conn in try conn.execute("DELETE FROM users WHERE id = ?", [2]) }
 
@@ -65,7 +69,8 @@ struct ObservabilityTests {
                     "BEGIN IMMEDIATE",
                     "DELETE FROM users WHERE id = ?",
                     "COMMIT",
-                ])
+                ]
+            )
             #expect(entries.map(\.rowCount) == [2, 2, 0, 0, 0, 0])
             #expect(entries.map(\.keyCount) == [nil, 2, nil, nil, nil, nil])
             #expect(entries[1].table == "users")

@@ -59,7 +59,9 @@ struct OpeningTests {
             let error = await capture { _ = try SQLiteSource(path: path) }
             let sqliteError = try #require(error as? SQLiteSourceError)
             #expect(
-                SQLiteSourceError.ResultCode.notADatabase ~= sqliteError || SQLiteSourceError.ResultCode.corrupt ~= sqliteError)
+                SQLiteSourceError.ResultCode.notADatabase ~= sqliteError
+                    || SQLiteSourceError.ResultCode.corrupt ~= sqliteError
+            )
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == damaged)
         }
     }

@@ -68,13 +68,18 @@ struct ReadmeSQLIsolationTests {
         try await withFixtureDatabase("blog", storage: .file) { db in
             let users = db.loader(ReadmeSQLExampleTests.User.self, table: "users", key: "id")
             let postsByAuthor = db.groupLoader(
-                ReadmeSQLExampleTests.Post.self, table: "posts", key: "author_id", orderBy: "id")
+                ReadmeSQLExampleTests.Post.self,
+                table: "posts",
+                key: "author_id",
+                orderBy: "id"
+            )
             let queue = QueueActor()
             for run in 0..<1000 {
                 db.queryLog.clear()
                 switch caller {
                 case .nonisolated: try await readmeRequest(users, postsByAuthor, isolation: nil)
-                case .mainActor: try await MainActor.run { @Sendable in MainActorCaller() }.request(users, postsByAuthor)
+                case .mainActor:
+                    try await MainActor.run { @Sendable in MainActorCaller() }.request(users, postsByAuthor)
                 case .queueActor: try await queue.run { try await readmeRequest(users, postsByAuthor, isolation: $0) }
                 case .unstructuredTask: try await Task { try await readmeRequest(users, postsByAuthor) }.value
                 }

@@ -50,14 +50,17 @@ struct RowContainerReuseTests {
             CREATE TABLE listings(id INTEGER PRIMARY KEY, title TEXT NOT NULL, amount REAL NOT NULL,
                                   currency TEXT NOT NULL);
             INSERT INTO listings VALUES (1, 'lamp', 12.5, 'EUR'), (2, 'desk', 180, 'USD'), (3, 'chair', 45.25, 'GBP');
-            """)
+            """
+        )
     }
 
     @Test func aRowThatSwitchesContainerTypesDecodesEveryRowRight() async throws {
         try await withTemporaryDatabase { db, _ in
             try await makeListings(db)
             let queried = try await db.query(
-                "SELECT id, title, amount, currency FROM listings ORDER BY id", as: Listing.self)
+                "SELECT id, title, amount, currency FROM listings ORDER BY id",
+                as: Listing.self
+            )
             #expect(queried == Self.listings)
 
             let loader = db.loader(Listing.self, table: "listings", key: "id", keyType: Int.self)
@@ -88,7 +91,9 @@ struct RowContainerReuseTests {
             // after their rows were decoded; and one execution that stops at a decoding error.
             for limit in 1...6 {
                 let rows = try await db.query(
-                    "SELECT id, title, amount, currency FROM listings ORDER BY id LIMIT \(limit)", as: Listing.self)
+                    "SELECT id, title, amount, currency FROM listings ORDER BY id LIMIT \(limit)",
+                    as: Listing.self
+                )
                 #expect(rows == Array(Self.listings.prefix(limit)))
             }
             let failure = await capture {

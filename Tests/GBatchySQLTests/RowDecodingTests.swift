@@ -19,13 +19,17 @@ struct RowDecodingTests {
         let db = try SQLiteSource.inMemory()
         try await db.execute(
             "CREATE TABLE people(id INTEGER PRIMARY KEY, name TEXT, age, email TEXT);"
-                + "INSERT INTO people VALUES (1, 'Ann', 30, NULL)")
+                + "INSERT INTO people VALUES (1, 'Ann', 30, NULL)"
+        )
         return db
     }
 
     func decodingError(_ db: SQLiteSource, _ sql: String) async throws -> ColumnDecodingError {
         let error = await capture { _ = try await db.query(sql, as: Person.self) }
-        return try #require(error as? ColumnDecodingError, "expected a ColumnDecodingError, got \(String(describing: error))")
+        return try #require(
+            error as? ColumnDecodingError,
+            "expected a ColumnDecodingError, got \(String(describing: error))"
+        )
     }
 
     @Test func textInAnIntegerFieldNamesColumnTypeAndSQL() async throws {
@@ -63,7 +67,8 @@ struct RowDecodingTests {
         #expect(error.expectedType == "String")
         #expect(
             error.description
-                == "Cannot decode column \"name\" as String: found NULL but the property is not optional — SQL: \(sql)")
+                == "Cannot decode column \"name\" as String: found NULL but the property is not optional — SQL: \(sql)"
+        )
         await db.close()
     }
 
@@ -94,7 +99,8 @@ struct RowDecodingTests {
         #expect(decodingError.table == "people")
         #expect(
             decodingError.description
-                == "Cannot decode column \"age\" of table people as Int32: found TEXT \"x\" — SQL: \(sql)")
+                == "Cannot decode column \"age\" of table people as Int32: found TEXT \"x\" — SQL: \(sql)"
+        )
         await db.close()
     }
 
@@ -158,7 +164,8 @@ struct ColumnDiscoveryTests {
     @Test func recordsColumnsInOrderWithOptionalsDatesUUIDsAndEnums() {
         #expect(
             decodedColumnNames(Profile.self)
-                == ["id", "nickname", "createdAt", "token", "role", "score", "avatar", "isActive"])
+                == ["id", "nickname", "createdAt", "token", "role", "score", "avatar", "isActive"]
+        )
     }
 
     @Test func usesCodingKeysAndDropsDuplicates() {

@@ -22,7 +22,8 @@ struct RowFailureTests {
                 "CREATE TABLE items(id INTEGER PRIMARY KEY, owner TEXT NOT NULL COLLATE NOCASE, quantity INTEGER);"
                     + "CREATE INDEX items_owner ON items(owner);"
                     + "INSERT INTO items VALUES (1, 'ann', 5), (2, 'ann', 'lots'), (3, 'bob', 7), (4, 'cy', 8),"
-                    + " (5, 'cy', 9)")
+                    + " (5, 'cy', 9)"
+            )
             db.queryLog.clear()
             try await body(db)
         }
@@ -89,7 +90,12 @@ struct RowFailureTests {
         try await withItems { db in
             let byOwner = db.groupLoader(Item.self, table: "items", key: "owner", keyType: String.self)
             let ordered: GroupLoader<String, Item> = db.groupLoader(
-                Item.self, table: "items", key: "owner", orderBy: "id", descending: true)
+                Item.self,
+                table: "items",
+                key: "owner",
+                orderBy: "id",
+                descending: true
+            )
             let byID = db.groupLoader(Item.self, table: "items", key: "id", orderBy: "quantity")
             try await withBatchContext {
                 async let plain = byOwner.loadMany(["ann", "bob", "ANN", "dan"])

@@ -34,7 +34,8 @@ struct SchemaDriftTests {
             try await db.execute(
                 "CREATE TABLE profiles(id INTEGER PRIMARY KEY, owner INTEGER NOT NULL, bio TEXT);"
                     + "CREATE INDEX profiles_owner ON profiles(owner);"
-                    + "INSERT INTO profiles VALUES (1, 10, 'first'), (2, 20, 'second')")
+                    + "INSERT INTO profiles VALUES (1, 10, 'first'), (2, 20, 'second')"
+            )
             let loader = db.loader(Profile.self, table: "profiles", key: "id")
             let group = db.groupLoader(Profile.self, table: "profiles", key: "owner", orderBy: "id")
             // Same SQL as `loader`'s statement without `bio`: it builds it after the drop, and runs it again after
@@ -71,7 +72,8 @@ struct SchemaDriftTests {
         try await withTemporaryDatabase { db, _ in
             try await db.execute(
                 "CREATE TABLE profiles(id INTEGER PRIMARY KEY, owner INTEGER NOT NULL);"
-                    + "INSERT INTO profiles VALUES (1, 10), (2, 20)")
+                    + "INSERT INTO profiles VALUES (1, 10), (2, 20)"
+            )
             let loader = db.loader(Profile.self, table: "profiles", key: "id")
             try await withBatchContext { () async throws in
                 #expect(try await loader.load(1) == Profile(id: 1, owner: 10, bio: nil))

@@ -17,15 +17,20 @@ struct SnapshotAndInvalidationTests {
             // A batch function in the database's dispatch group: it runs in the same tick and read transaction as
             // the table loaders. It reads, lets the other handle commit, and reads again.
             let probe = Loader<Int, [String]>(
-                name: "probe", maxBatchSize: nil, caching: true, cachesErrors: false,
+                name: "probe",
+                maxBatchSize: nil,
+                caching: true,
+                cachesErrors: false,
                 dispatchGroup: db.tableLoaders.dispatchGroup(of: db),
                 results: { keys in
                     let before = try await db.query("SELECT name FROM authors WHERE id = 1", as: String.self)[0]
                     try await other.execute(
-                        "UPDATE authors SET name = 'Changed' WHERE id = 1; UPDATE posts SET author_id = 2 WHERE author_id = 1")
+                        "UPDATE authors SET name = 'Changed' WHERE id = 1; UPDATE posts SET author_id = 2 WHERE author_id = 1"
+                    )
                     let after = try await db.query("SELECT name FROM authors WHERE id = 1", as: String.self)[0]
                     return keys.map { _ in .success([before, after]) }
-                })
+                }
+            )
             db.queryLog.clear()
             try await withBatchContext {
                 async let author = authors.load(1)

@@ -33,13 +33,15 @@ struct TableLoaderTests {
                 queries.contains {
                     $0.sql == #"SELECT "t"."id", "t"."uuid", "t"."handle", "k"."key" FROM main.json_each(?) AS "k" "#
                         + #"JOIN "users" AS "t" ON "t"."id" = +"k"."value""#
-                })
+                }
+            )
             #expect(
                 queries.contains {
                     $0.sql == #"SELECT "t"."id", "t"."title", "t"."status", "t"."score", "t"."author_id", "#
                         + #""t"."published_at", "t"."is_featured" FROM "posts" AS "t" WHERE "t"."author_id" IN "#
                         + #"(SELECT +value FROM main.json_each(?)) ORDER BY "t"."author_id", "t"."id""#
-                })
+                }
+            )
             // The only other statements are the two schema lookups and the tick's read transaction (or, in memory,
             // one per query).
             let others = db.queryLog.entries.filter { $0.keyCount == nil }.map(\.sql)
@@ -73,10 +75,13 @@ struct TableLoaderTests {
                 // Tick 1: the authors. Tick 2: their posts and their mentors. Tick 3: the posts' tag links.
                 // Tick 4: the tags.
                 let authors = try await blog.authors.loadAll(1...7)
-                #expect(authors.map { $0?.name } == [
-                    "Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth",
-                    nil,
-                ])
+                #expect(
+                    authors.map { $0?.name } == [
+                        "Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra", "Barbara Liskov",
+                        "Donald Knuth",
+                        nil,
+                    ]
+                )
                 #expect(authors.map { $0?.bio == nil } == [false, false, true, false, true, false, true])
                 async let postsOfAll = blog.postsByAuthor.loadAll(1...6)
                 async let mentorsOfAll = blog.mentors.loadAll(authors.compactMap { $0?.mentorID })
@@ -88,9 +93,11 @@ struct TableLoaderTests {
 
                 let allPosts = posts.flatMap { $0 }
                 let links = try await blog.tagsOfPost.loadAll(allPosts.map(\.id))
-                #expect(links.map { $0.map(\.tagID) } == [
-                    [1, 2], [1], [], [1, 3], [1, 3], [2], [3], [2, 4], [1], [3, 4], [], [2, 3],
-                ])
+                #expect(
+                    links.map { $0.map(\.tagID) } == [
+                        [1, 2], [1], [], [1, 3], [1, 3], [2], [3], [2, 4], [1], [3, 4], [], [2, 3],
+                    ]
+                )
                 let tagIDs = links.flatMap { $0.map(\.tagID) }
                 let tags = try await blog.tags.loadAll(tagIDs)
                 #expect(Set(tags.compactMap { $0?.name }) == ["history", "theory", "languages", "algorithms"])
@@ -103,9 +110,14 @@ struct TableLoaderTests {
                 #expect(stats["tags.id"].batchSizes == [4])
             }
             // authors, posts by author, mentors, post_tags, tags: one query each.
-            #expect(loaderQueries(db).map(\.table) == ["authors", "posts", "authors", "post_tags", "tags"]
-                || loaderQueries(db).map(\.table) == ["authors", "authors", "posts", "post_tags", "tags"])
-            #expect(loaderQueries(db).map(\.keyCount) == [7, 6, 3, 12, 4] || loaderQueries(db).map(\.keyCount) == [7, 3, 6, 12, 4])
+            #expect(
+                loaderQueries(db).map(\.table) == ["authors", "posts", "authors", "post_tags", "tags"]
+                    || loaderQueries(db).map(\.table) == ["authors", "authors", "posts", "post_tags", "tags"]
+            )
+            #expect(
+                loaderQueries(db).map(\.keyCount) == [7, 6, 3, 12, 4]
+                    || loaderQueries(db).map(\.keyCount) == [7, 3, 6, 12, 4]
+            )
         }
     }
 
@@ -114,13 +126,20 @@ struct TableLoaderTests {
             let posts = db.loader(Post.self, table: "posts", key: "id")
             let comments = db.loader(Comment.self, table: "comments", key: "id")
             try await withBatchContext {
-                let (first, draft, anonymous) = try await (posts.loadRequired(1), posts.loadRequired(3), comments.loadRequired(3))
+                let (first, draft, anonymous) = try await (
+                    posts.loadRequired(1), posts.loadRequired(3), comments.loadRequired(3)
+                )
                 #expect(first.status == .published)
                 #expect(first.isFeatured)
                 #expect(first.score == 4.5)
                 let expected = DateComponents(
-                    calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"), year: 2024,
-                    month: 1, day: 5, hour: 9)
+                    calendar: Calendar(identifier: .gregorian),
+                    timeZone: TimeZone(identifier: "UTC"),
+                    year: 2024,
+                    month: 1,
+                    day: 5,
+                    hour: 9
+                )
                 #expect(first.publishedAt == expected.date)
                 #expect(draft.status == .draft && draft.publishedAt == nil && !draft.isFeatured)
                 #expect(anonymous.authorID == nil && anonymous.body == "First!")
@@ -164,8 +183,12 @@ struct TableLoaderTests {
             let uncached = db.loader(Author.self, table: "authors", key: "id", caching: false)
             try await withBatchContext {
                 let names = try await pmap([1, 2, 1, 2, 1, 3]) { try await authors.load($0)?.name }
-                #expect(names == ["Ada Lovelace", "Grace Hopper", "Ada Lovelace", "Grace Hopper", "Ada Lovelace",
-                    "Alan Turing"])
+                #expect(
+                    names == [
+                        "Ada Lovelace", "Grace Hopper", "Ada Lovelace", "Grace Hopper", "Ada Lovelace",
+                        "Alan Turing",
+                    ]
+                )
                 #expect(loaderQueries(db).map(\.keyCount) == [3])
                 _ = try await (authors.load(1), authors.load(2))  // cache hits: no query
                 #expect(loaderQueries(db).count == 1)

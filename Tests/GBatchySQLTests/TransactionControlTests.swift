@@ -58,16 +58,23 @@ struct TransactionControlTests {
 
     /// The error must be the library's refusal, naming the statement.
     func expectRefused(
-        _ error: (any Error)?, _ sql: String, sourceLocation: SourceLocation = #_sourceLocation
+        _ error: (any Error)?,
+        _ sql: String,
+        sourceLocation: SourceLocation = #_sourceLocation
     ) {
         let sqliteError = error as? SQLiteSourceError
         #expect(
-            sqliteError?.resultCode == .misuse, "\(sql): \(String(describing: error))", sourceLocation: sourceLocation)
+            sqliteError?.resultCode == .misuse,
+            "\(sql): \(String(describing: error))",
+            sourceLocation: sourceLocation
+        )
         // A statement of a script is named with its semicolon.
         #expect(sqliteError?.sql == sql || sqliteError?.sql == sql + ";", sourceLocation: sourceLocation)
         #expect(
-            sqliteError?.message.contains("transaction control") == true, "\(String(describing: error))",
-            sourceLocation: sourceLocation)
+            sqliteError?.message.contains("transaction control") == true,
+            "\(String(describing: error))",
+            sourceLocation: sourceLocation
+        )
     }
 
     // MARK: - (1) Reads
@@ -77,7 +84,10 @@ struct TransactionControlTests {
             for sql in Self.transactionControl {
                 let before = try await count("t", in: db)
                 expectRefused(await capture { _ = try await db.query(sql, as: SQLiteSourceRow.self) }, sql)
-                expectRefused(await capture { _ = try await db.read { try $0.query(sql, as: SQLiteSourceRow.self) } }, sql)
+                expectRefused(
+                    await capture { _ = try await db.read { try $0.query(sql, as: SQLiteSourceRow.self) } },
+                    sql
+                )
                 expectRefused(await capture { _ = try await db.read { try $0.execute(sql) } }, sql)
                 try await expectAutocommit(db)
                 // The reader is not stuck on an old snapshot: it sees a write committed since.
@@ -106,29 +116,41 @@ struct TransactionControlTests {
 
     @Test func writeRefusesCommitAndRollbackInsideItsBodyAndLeavesNothing() async throws {
         let bodies: [(String, @Sendable (SQLiteSourceConnection) throws -> Void)] = [
-            ("COMMIT", { conn in
-                try conn.execute("INSERT INTO t VALUES (1)")
-                try conn.execute("COMMIT")
-                try conn.execute("INSERT INTO t VALUES (2)")
-            }),
-            ("COMMIT", { conn in
-                try conn.execute("INSERT INTO t VALUES (1)")
-                try? conn.execute("COMMIT")  // the body swallows the refusal, then fails
-                throw TestFailure()
-            }),
+            (
+                "COMMIT",
+                { conn in
+                    try conn.execute("INSERT INTO t VALUES (1)")
+                    try conn.execute("COMMIT")
+                    try conn.execute("INSERT INTO t VALUES (2)")
+                }
+            ),
+            (
+                "COMMIT",
+                { conn in
+                    try conn.execute("INSERT INTO t VALUES (1)")
+                    try? conn.execute("COMMIT")  // the body swallows the refusal, then fails
+                    throw TestFailure()
+                }
+            ),
             ("END", { conn in try conn.execute("INSERT INTO t VALUES (1); END; INSERT INTO t VALUES (2)") }),
-            ("ROLLBACK", { conn in
-                try conn.execute("INSERT INTO t VALUES (1)")
-                try conn.execute("ROLLBACK")
-                try conn.execute("INSERT INTO t VALUES (2)")
-            }),
+            (
+                "ROLLBACK",
+                { conn in
+                    try conn.execute("INSERT INTO t VALUES (1)")
+                    try conn.execute("ROLLBACK")
+                    try conn.execute("INSERT INTO t VALUES (2)")
+                }
+            ),
             ("BEGIN", { conn in try conn.execute("BEGIN") }),
             // The library's own cached COMMIT statement is not served to the body either.
-            ("COMMIT", { conn in
-                try conn.execute("INSERT INTO t VALUES (?)", [1])
-                _ = try conn.query("COMMIT", as: SQLiteSourceRow.self)
-                throw TestFailure()
-            }),
+            (
+                "COMMIT",
+                { conn in
+                    try conn.execute("INSERT INTO t VALUES (?)", [1])
+                    _ = try conn.query("COMMIT", as: SQLiteSourceRow.self)
+                    throw TestFailure()
+                }
+            ),
         ]
         try await onEachStorage { db, storage in
             for (index, (statement, body)) in bodies.enumerated() {
@@ -192,7 +214,8 @@ struct TransactionControlTests {
             try await db.execute("CREATE TABLE u(x UNIQUE)")
             // A whole transaction in one script is allowed.
             try await db.execute(
-                "BEGIN; INSERT INTO u VALUES (1); SAVEPOINT s; INSERT INTO u VALUES (2); RELEASE s; COMMIT")
+                "BEGIN; INSERT INTO u VALUES (1); SAVEPOINT s; INSERT INTO u VALUES (2); RELEASE s; COMMIT"
+            )
             let error = await capture {
                 try await db.execute("BEGIN; INSERT INTO u VALUES (3); INSERT INTO u VALUES (1); COMMIT")
             }

@@ -58,11 +58,27 @@ struct ValueRoundTripTests {
         try await withTemporaryDatabase { db, _ in
             try await db.execute(Self.createAll)
             let full = AllTypes(
-                int: -42, int64: .max, int32: .min, double: 3.25, float: 0.5, bool: true, string: "Ann 👋\u{0}end",
-                data: Data([0, 1, 2, 255]), bytes: [9, 8, 7], date: Date(timeIntervalSince1970: 1_700_000_000.123),
-                uuid: UUID(uuidString: "E621E1F8-C36C-495A-93FC-0C247A3E6E5F")!, role: .member, level: .high,
-                optionalInt: 7, optionalString: "", optionalDate: Date(timeIntervalSince1970: -86_400.5),
-                optionalUUID: UUID(), optionalData: Data(), optionalRole: .admin, optionalBool: false)
+                int: -42,
+                int64: .max,
+                int32: .min,
+                double: 3.25,
+                float: 0.5,
+                bool: true,
+                string: "Ann 👋\u{0}end",
+                data: Data([0, 1, 2, 255]),
+                bytes: [9, 8, 7],
+                date: Date(timeIntervalSince1970: 1_700_000_000.123),
+                uuid: UUID(uuidString: "E621E1F8-C36C-495A-93FC-0C247A3E6E5F")!,
+                role: .member,
+                level: .high,
+                optionalInt: 7,
+                optionalString: "",
+                optionalDate: Date(timeIntervalSince1970: -86_400.5),
+                optionalUUID: UUID(),
+                optionalData: Data(),
+                optionalRole: .admin,
+                optionalBool: false
+            )
             var empty = full
             empty.int = 1
             empty.optionalInt = nil
@@ -81,7 +97,9 @@ struct ValueRoundTripTests {
             let nulls = try await db.query(
                 "SELECT count(*) FROM all_types WHERE optionalInt IS NULL AND optionalString IS NULL AND "
                     + "optionalDate IS NULL AND optionalUUID IS NULL AND optionalData IS NULL AND optionalRole IS NULL "
-                    + "AND optionalBool IS NULL", as: Int.self)
+                    + "AND optionalBool IS NULL",
+                as: Int.self
+            )
             #expect(nulls == [1])
         }
     }
@@ -94,9 +112,12 @@ struct ValueRoundTripTests {
             [
                 true, Date(timeIntervalSince1970: 0.25), UUID(uuidString: "e621e1f8-c36c-495a-93fc-0c247a3e6e5f")!,
                 Role.admin, Level.low, Data(),
-            ])
+            ]
+        )
         let row = try await db.query(
-            "SELECT b, typeof(b) AS bt, d, u, r, l, typeof(e) AS et FROM t", as: SQLiteSourceRow.self)[0]
+            "SELECT b, typeof(b) AS bt, d, u, r, l, typeof(e) AS et FROM t",
+            as: SQLiteSourceRow.self
+        )[0]
         #expect(row["b"] == .integer(1))
         #expect(row["bt"] == "integer")
         #expect(row["d"] == "1970-01-01 00:00:00.250")

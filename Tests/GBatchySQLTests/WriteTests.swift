@@ -15,7 +15,8 @@ struct WriteTests {
                 -- a comment between statements
                 INSERT INTO users(id, name) VALUES (2, 'Bob');
                 UPDATE users SET name = upper(name) WHERE id = 2;
-                """)
+                """
+            )
             let users = try await db.query("SELECT id, name FROM users ORDER BY id", as: User.self)
             #expect(users == [User(id: 1, name: "Ann"), User(id: 2, name: "BOB")])
             // Script statements are not cached.
@@ -110,8 +111,10 @@ struct WriteTests {
         let db = try SQLiteSource.inMemory()
         try await db.execute(usersSchema)
         try await db.write { conn in try conn.execute("INSERT INTO users(id, name) VALUES (?, ?)", [1, "Ann"]) }
-        #expect(try await db.read { conn in try conn.query("SELECT id, name FROM users", as: User.self) }
-            == [User(id: 1, name: "Ann")])
+        #expect(
+            try await db.read { conn in try conn.query("SELECT id, name FROM users", as: User.self) }
+                == [User(id: 1, name: "Ann")]
+        )
         #expect(db.queryLog.entries.allSatisfy { $0.role == .writer })
         let inSnapshot = try await db.withReadSnapshot { try await count("users", in: db) }
         #expect(inSnapshot == 1)
@@ -121,7 +124,8 @@ struct WriteTests {
     @Test func foreignKeysAreEnforced() async throws {
         try await withTemporaryDatabase { db, _ in
             try await db.execute(
-                "CREATE TABLE parent(id INTEGER PRIMARY KEY); CREATE TABLE child(parent_id REFERENCES parent(id))")
+                "CREATE TABLE parent(id INTEGER PRIMARY KEY); CREATE TABLE child(parent_id REFERENCES parent(id))"
+            )
             await #expect(throws: SQLiteSourceError.self) {
                 try await db.execute("INSERT INTO child VALUES (?)", [42])
             }

@@ -38,7 +38,9 @@ struct HelperTests {
     @Test("pget throws the first error in order")
     func pgetFirstError() async throws {
         let half = BatchFunction<Int, Int>(
-            name: "half", results: { $0.map { $0 % 2 == 0 ? .success($0 / 2) : .failure(TestError(id: $0)) } })
+            name: "half",
+            results: { $0.map { $0 % 2 == 0 ? .success($0 / 2) : .failure(TestError(id: $0)) } }
+        )
         await withBatchContext {
             let futures = [2, 3, 5].map { half.future($0) }
             await #expect(throws: TestError(id: 3)) { try await pget(futures) }
@@ -48,7 +50,9 @@ struct HelperTests {
     @Test("immediate, map and flatMap: transform and chain")
     func immediateMapFlatMap() async throws {
         let log = BatchLog<Int>()
-        let fn = BatchFunction<Int, Int>(name: "fn") { log.record($0); return $0.map { $0 + 1 } }
+        let fn = BatchFunction<Int, Int>(name: "fn") {
+            log.record($0); return $0.map { $0 + 1 }
+        }
         let (five, doubled, chained, failed) = try await withBatchContext {
             let five = try await immediate(5).value
             let doubled = try await fn.future(1).map { $0 * 2 }.value
@@ -141,7 +145,9 @@ struct HelperTests {
     func iwaitAndWait() async throws {
         let gate = Gate()
         try await withBatchContext {
-            let slow = spawn { await gate.wait(); return 1 }
+            let slow = spawn {
+                await gate.wait(); return 1
+            }
             let fast = spawn { 2 }
             var order: [Int] = []
             for try await done in iwait([slow, fast]) {
@@ -177,7 +183,9 @@ struct HelperTests {
         let pool = BatchPool(size: 1)
         let gate = Gate()
         try await withBatchContext {
-            let first = pool.spawn { await gate.wait(); return 1 }
+            let first = pool.spawn {
+                await gate.wait(); return 1
+            }
             let second = pool.spawn { 2 }
             // The first task holds the only slot until the gate opens.
             let holder = spawn { () -> Bool in

@@ -59,7 +59,8 @@ func seedExample(_ batchFn: BatchFunction<Int, Int>, isolation: isolated (any Ac
         _ = try await pget(
             (0..<2).map { _ in
                 spawn { _ = try await pget((0..<3).map { batchFn.future($0) }) }
-            })
+            }
+        )
     }
 }
 
@@ -125,7 +126,10 @@ struct IsolationExactnessTests {
             let values = try await self.run(from: caller) { isolation in
                 try await quickStartExample(users, isolation: isolation)
             }
-            try #require(values == [10, 20, 30, 10] && log.all.count == run + 1, "from \(caller): \(log.all.suffix(2))")
+            try #require(
+                values == [10, 20, 30, 10] && log.all.count == run + 1,
+                "from \(caller): \(log.all.suffix(2))"
+            )
             try #require(log.all[run] == [1, 2, 3], "from \(caller): \(log.all.suffix(2))")
         }
     }

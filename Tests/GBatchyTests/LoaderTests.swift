@@ -120,7 +120,8 @@ struct LoaderTests {
             results: { keys in
                 log.record(keys)
                 return keys.map { $0 < 0 ? .failure(TestError(id: $0)) : .success($0) }
-            })
+            }
+        )
         try await withBatchContext {
             for _ in 0..<2 {
                 let results = await loader.loadMany([-1, 1])
@@ -136,11 +137,13 @@ struct LoaderTests {
     func errorsCachedWhenAsked() async throws {
         let log = BatchLog<Int>()
         let loader = Loader<Int, Int>(
-            name: "flaky", cachesErrors: true,
+            name: "flaky",
+            cachesErrors: true,
             results: { keys in
                 log.record(keys)
                 return keys.map { _ in .failure(TestError(id: 9)) }
-            })
+            }
+        )
         await withBatchContext {
             for _ in 0..<3 {
                 let result = await loader.loadMany([5])[0]
@@ -193,7 +196,8 @@ struct LoaderTests {
             name: "names",
             dictionary: { ids in
                 Dictionary(uniqueKeysWithValues: ids.filter { $0 < 100 }.map { ($0, "user \($0)") })
-            })
+            }
+        )
         let results = await loader.loadMany([1, 404])
         #expect(try results[0].get() == "user 1")
         do {
@@ -264,7 +268,8 @@ struct LoaderTests {
     func loadManyPartial() async throws {
         let loader = Loader<Int, Int>(
             name: "odd",
-            results: { keys in keys.map { $0 % 2 == 1 ? .success($0) : .failure(TestError(id: $0)) } })
+            results: { keys in keys.map { $0 % 2 == 1 ? .success($0) : .failure(TestError(id: $0)) } }
+        )
         let results = await loader.loadMany([1, 2, 1, 3])
         #expect(results.count == 4)
         #expect(try results[0].get() == 1)

@@ -19,7 +19,8 @@ struct SeedPortTests {
                         let results = try await pget((0..<3).map { batchFn.future($0) })
                         printed.record([results])
                     }
-                })
+                }
+            )
         }
         #expect(log.all == [[0, 1, 2, 0, 1, 2]])
         #expect(printed.all == [[[1, 2, 3]], [[1, 2, 3]]])
@@ -29,8 +30,12 @@ struct SeedPortTests {
     func deterministic() async throws {
         for _ in 0..<50 {
             let log = BatchLog<Int>()
-            let fn = BatchFunction<Int, Int>(name: "fn") { log.record($0); return $0 }
-            let inner = BatchFunction<Int, Int>(name: "inner") { log.record($0); return $0 }
+            let fn = BatchFunction<Int, Int>(name: "fn") {
+                log.record($0); return $0
+            }
+            let inner = BatchFunction<Int, Int>(name: "inner") {
+                log.record($0); return $0
+            }
             try await withBatchContext {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for i in 0..<6 {
@@ -50,7 +55,9 @@ struct SeedPortTests {
     @Test("test_batch_works: two spawned calls make one batch, two futures one more")
     func batchWorks() async throws {
         let log = BatchLog<Int>()
-        let fn = BatchFunction<Int, Int>(name: "fn") { log.record($0); return $0.map { $0 * 2 } }
+        let fn = BatchFunction<Int, Int>(name: "fn") {
+            log.record($0); return $0.map { $0 * 2 }
+        }
         try await withBatchContext {
             let a = spawn { try await fn(1) }
             let b = spawn { try await fn(2) }
@@ -68,7 +75,9 @@ struct SeedPortTests {
     @Test("test_with_gevent: a task started outside the batch machinery gets a context of its own")
     func outsideTaskHasOwnContext() async throws {
         let log = BatchLog<Int>()
-        let fn = BatchFunction<Int, Int>(name: "fn") { log.record($0); return $0 }
+        let fn = BatchFunction<Int, Int>(name: "fn") {
+            log.record($0); return $0
+        }
         try await withBatchContext {
             let outside = (0..<2).map { _ in Task.detached { try await fn(2) } }
             for task in outside { _ = try await task.value }
@@ -80,7 +89,9 @@ struct SeedPortTests {
     @Test("test_concurrent_batching: a batch function waiting for another of the same tick does not hang")
     func concurrentBatching() async throws {
         let log = BatchLog<String>()
-        let b = BatchFunction<Int, Int>(name: "b") { inputs in log.record(inputs.map { "b\($0)" }); return inputs }
+        let b = BatchFunction<Int, Int>(name: "b") { inputs in
+            log.record(inputs.map { "b\($0)" }); return inputs
+        }
         let a = BatchFunction<BatchFuture<Int>, Int>(name: "a") { futures in
             log.record(["a\(futures.count)"])
             return try await pget(futures).map { $0 + 1 }
@@ -114,7 +125,9 @@ struct SeedPortTests {
     @Test("max_size: a batch holds at most N calls, the next calls start a new batch")
     func maxSize() async throws {
         let log = BatchLog<Int>()
-        let fn = BatchFunction<Int, Int>(name: "fn", maxBatchSize: 2) { log.record($0); return $0 }
+        let fn = BatchFunction<Int, Int>(name: "fn", maxBatchSize: 2) {
+            log.record($0); return $0
+        }
         let values = try await pmap(0..<5) { try await fn($0) }
         #expect(values == [0, 1, 2, 3, 4])
         #expect(log.all == [[0, 1], [2, 3], [4]])
@@ -124,7 +137,8 @@ struct SeedPortTests {
     func raiseAtIndex() async throws {
         let half = BatchFunction<Int, Int>(
             name: "half",
-            results: { inputs in inputs.map { $0 % 2 == 0 ? .success($0 / 2) : .failure(TestError(id: $0)) } })
+            results: { inputs in inputs.map { $0 % 2 == 0 ? .success($0 / 2) : .failure(TestError(id: $0)) } }
+        )
         let results = await withBatchContext {
             let futures = (0..<4).map { half.future($0) }
             var results: [Result<Int, any Error>] = []
@@ -184,7 +198,9 @@ struct SeedPortTests {
     @Test("Pool(1): pmap of three items makes three batches of one")
     func poolOfOne() async throws {
         let log = BatchLog<Int>()
-        let fn = BatchFunction<Int, Int>(name: "fn") { log.record($0); return $0 }
+        let fn = BatchFunction<Int, Int>(name: "fn") {
+            log.record($0); return $0
+        }
         let pool = BatchPool(size: 1)
         let values = try await withBatchContext { try await pool.pmap([1, 2, 3]) { try await fn($0) } }
         #expect(values == [1, 2, 3])
@@ -194,7 +210,9 @@ struct SeedPortTests {
     @Test("a call outside any context runs in a context of its own")
     func outsideContext() async throws {
         let log = BatchLog<Int>()
-        let fn = BatchFunction<Int, Int>(name: "fn") { log.record($0); return $0.map { $0 + 1 } }
+        let fn = BatchFunction<Int, Int>(name: "fn") {
+            log.record($0); return $0.map { $0 + 1 }
+        }
         #expect(BatchContext.current == nil)
         #expect(try await fn(1) == 2)
         #expect(try await fn.future(2).value == 3)

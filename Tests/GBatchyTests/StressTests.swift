@@ -42,7 +42,9 @@ struct StressTests {
         }
         let failures = world.verify(reports)
         if !failures.isEmpty {
-            Issue.record("seed \(seed) failed (replay: \(Self.replay(seed, suite: "StressTests"))):\n\(failures.prefix(10).joined(separator: "\n"))")
+            Issue.record(
+                "seed \(seed) failed (replay: \(Self.replay(seed, suite: "StressTests"))):\n\(failures.prefix(10).joined(separator: "\n"))"
+            )
         }
         #expect(reports.count == Self.contextCount)
         // The programs really loaded: every context observed results, and batches ran.
@@ -101,7 +103,8 @@ final class World: Sendable {
                             ? .failure(FailingKey(key: key)) : .success(Model.value(loader: 2, key: key))
                     }
                 }
-            })
+            }
+        )
         let nested = Loader<Int, Int>(name: "L3", maxBatchSize: 5) { keys in
             try await work.running {
                 record(3, keys)
@@ -135,7 +138,9 @@ final class World: Sendable {
         }
         for report in reports {
             if report.statistics.waitersSuspended != report.statistics.waitersResumed {
-                failures.append("context \(report.index): \(report.statistics.waitersSuspended) suspended, \(report.statistics.waitersResumed) resumed")
+                failures.append(
+                    "context \(report.index): \(report.statistics.waitersSuspended) suspended, \(report.statistics.waitersResumed) resumed"
+                )
             }
             let mine = batches.filter { $0.context == ObjectIdentifier(report.context) }
             for observation in report.observations {
@@ -183,7 +188,9 @@ enum Model {
             if loader != 2 || error.key != key || !failsAlone(key) { return "L\(loader)[\(key)] failed with \(error)" }
         case .failure(is PoisonError):
             // Whole-batch failure: the key shared an L1 batch with a poison key.
-            let shared = batches.contains { $0.loader == 1 && $0.keys.contains(key) && $0.keys.contains(where: isPoison) }
+            let shared = batches.contains {
+                $0.loader == 1 && $0.keys.contains(key) && $0.keys.contains(where: isPoison)
+            }
             if loader != 1 || !shared { return "L\(loader)[\(key)] failed with PoisonError without a poisoned batch" }
         case .failure(is CancellationError) where observation.mayBeCancelled:
             break
@@ -221,7 +228,9 @@ final class Observations: Sendable {
 
     func add(_ loader: Int, _ keys: [Int], _ results: [Result<Int, any Error>]) {
         items.withLock { items in
-            for (key, result) in zip(keys, results) { items.append(Observation(loader: loader, key: key, result: result)) }
+            for (key, result) in zip(keys, results) {
+                items.append(Observation(loader: loader, key: key, result: result))
+            }
         }
     }
 
@@ -259,8 +268,10 @@ indirect enum Step: Sendable {
         let choice = depth >= 3 ? Int.random(in: 0..<3, using: &generator) : Int.random(in: 0..<7, using: &generator)
         switch choice {
         case 0: return .load(loader: loader(), key: key())
-        case 1: return .loadMany(loader: loader(), keys: (0..<Int.random(in: 0...6, using: &generator)).map { _ in key() })
-        case 2: return .futures(loader: loader(), keys: (0..<Int.random(in: 1...5, using: &generator)).map { _ in key() })
+        case 1:
+            return .loadMany(loader: loader(), keys: (0..<Int.random(in: 0...6, using: &generator)).map { _ in key() })
+        case 2:
+            return .futures(loader: loader(), keys: (0..<Int.random(in: 1...5, using: &generator)).map { _ in key() })
         case 3: return .concurrently(children())
         case 4: return .spawned(children())
         case 5: return .pooled(size: Int.random(in: 1...3, using: &generator), children())
@@ -304,7 +315,10 @@ struct Program: Sendable {
     let root: Step
 
     static func random(context: Int, using generator: inout SplitMix64) -> Program {
-        Program(context: context, root: .concurrently((0..<3).map { _ in Step.random(context: context, depth: 1, using: &generator) }))
+        Program(
+            context: context,
+            root: .concurrently((0..<3).map { _ in Step.random(context: context, depth: 1, using: &generator) })
+        )
     }
 
     func run(in world: World, observations: Observations = Observations()) async throws -> ContextReport {
@@ -313,8 +327,11 @@ struct Program: Sendable {
             try await root.run(world, observations)
             let context = BatchContext.current!
             return ContextReport(
-                index: self.context, context: context, observations: observations.all,
-                statistics: context.statistics)
+                index: self.context,
+                context: context,
+                observations: observations.all,
+                statistics: context.statistics
+            )
         }
     }
 }
@@ -323,8 +340,10 @@ struct Program: Sendable {
 /// dispatching or resolving); the others must still match the model, and no waiter may be lost.
 @Suite("Cancellation storm", .timeLimit(.minutes(5)))
 struct CancellationStormTests {
-    @Test("cancelled contexts answer CancellationError or a correct value; the others are unaffected",
-          arguments: StressTests.seeds)
+    @Test(
+        "cancelled contexts answer CancellationError or a correct value; the others are unaffected",
+        arguments: StressTests.seeds
+    )
     func storm(seed: UInt64) async throws {
         let world = World()
         var generator = SplitMix64(seed: seed &+ 1000)
@@ -355,8 +374,11 @@ struct CancellationStormTests {
         let failures = await world.work.whenIdle {
             let reports = finished.map { report in
                 ContextReport(
-                    index: report.index, context: report.context, observations: observations[report.index].all,
-                    statistics: report.context.statistics)
+                    index: report.index,
+                    context: report.context,
+                    observations: observations[report.index].all,
+                    statistics: report.context.statistics
+                )
             }
             var started: [ObjectIdentifier: Int] = [:]
             for (index, observed) in observations.enumerated() {
@@ -366,7 +388,8 @@ struct CancellationStormTests {
         }
         if !failures.isEmpty {
             Issue.record(
-                "seed \(seed) failed (replay: \(StressTests.replay(seed, suite: "CancellationStormTests"))):\n\(failures.prefix(10).joined(separator: "\n"))")
+                "seed \(seed) failed (replay: \(StressTests.replay(seed, suite: "CancellationStormTests"))):\n\(failures.prefix(10).joined(separator: "\n"))"
+            )
         }
     }
 }

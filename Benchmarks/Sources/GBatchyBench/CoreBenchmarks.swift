@@ -14,91 +14,182 @@ struct CoreBenchmarks {
         // C1, its floors and the two window loaders, side by side.
         let window = WindowLoader<Int, Int> { $0 }
         let actorWindow = ActorWindowLoader<Int, Int> { $0 }
-        let timings = try await measureSideBySide(plan, [
-            { try await withBatchContext { try await concurrentLoads(1000) { try await identity.load($0) } } },
-            { await withBatchContext { await emptyChildTasks(1000) } },
-            { await emptyChildTasks(1000) },
-            { try await SuspensionFloor.run(1000) },
-            { try await concurrentLoads(1000) { try await window.load($0) } },
-            { try await concurrentLoads(1000) { try await actorWindow.load($0) } },
-        ])
+        let timings = try await measureSideBySide(
+            plan,
+            [
+                { try await withBatchContext { try await concurrentLoads(1000) { try await identity.load($0) } } },
+                { await withBatchContext { await emptyChildTasks(1000) } },
+                { await emptyChildTasks(1000) },
+                { try await SuspensionFloor.run(1000) },
+                { try await concurrentLoads(1000) { try await window.load($0) } },
+                { try await concurrentLoads(1000) { try await actorWindow.load($0) } },
+            ]
+        )
         let (c1, floorInContext, floorGlobal, suspension) = (timings[0], timings[1], timings[2], timings[3])
         let (windowed, actorWindowed) = (timings[4], timings[5])
         let c1RatioContext = c1.median / floorInContext.median
         let c1RatioGlobal = c1.median / floorGlobal.median
         let c1RatioSuspension = c1.median / suspension.median
-        rows.append(row(
-            "C1", "1000 concurrent loads in one context", c1,
-            result: String(
-                format: "%.2f× ctx floor, %.2f× global floor (%.2f× C1s)", c1RatioContext, c1RatioGlobal,
-                c1RatioSuspension),
-            target: "≤ 1.5× both floors", pass: c1RatioContext <= 1.5 && c1RatioGlobal <= 1.5,
-            values: [
-                "ratio_context_floor": c1RatioContext, "ratio_global_floor": c1RatioGlobal,
-                "ratio_suspension_floor": c1RatioSuspension,
-            ]))
-        rows.append(row("C1f", "floor: 1000 empty child tasks, in a context", floorInContext,
-                        result: "", target: "(reference)", pass: nil))
-        rows.append(row("C1g", "floor: 1000 empty child tasks, no context", floorGlobal,
-                        result: "", target: "(reference)", pass: nil))
+        rows.append(
+            row(
+                "C1",
+                "1000 concurrent loads in one context",
+                c1,
+                result: String(
+                    format: "%.2f× ctx floor, %.2f× global floor (%.2f× C1s)",
+                    c1RatioContext,
+                    c1RatioGlobal,
+                    c1RatioSuspension
+                ),
+                target: "≤ 1.5× both floors",
+                pass: c1RatioContext <= 1.5 && c1RatioGlobal <= 1.5,
+                values: [
+                    "ratio_context_floor": c1RatioContext, "ratio_global_floor": c1RatioGlobal,
+                    "ratio_suspension_floor": c1RatioSuspension,
+                ]
+            )
+        )
+        rows.append(
+            row(
+                "C1f",
+                "floor: 1000 empty child tasks, in a context",
+                floorInContext,
+                result: "",
+                target: "(reference)",
+                pass: nil
+            )
+        )
+        rows.append(
+            row(
+                "C1g",
+                "floor: 1000 empty child tasks, no context",
+                floorGlobal,
+                result: "",
+                target: "(reference)",
+                pass: nil
+            )
+        )
         let suspensionRatio = suspension.median / floorInContext.median
-        rows.append(row(
-            "C1s", "floor: 1000 cancellable suspensions, in a context", suspension,
-            result: String(format: "%.2f× ctx floor", suspensionRatio), target: "(reference)", pass: nil,
-            values: ["ratio_context_floor": suspensionRatio]))
+        rows.append(
+            row(
+                "C1s",
+                "floor: 1000 cancellable suspensions, in a context",
+                suspension,
+                result: String(format: "%.2f× ctx floor", suspensionRatio),
+                target: "(reference)",
+                pass: nil,
+                values: ["ratio_context_floor": suspensionRatio]
+            )
+        )
         let speedup = windowed.median / c1.median
-        rows.append(row(
-            "C1b", "1000 loads, 2 ms-window loader", windowed,
-            result: String(format: "GBatchy %.1f× faster", speedup), target: "≥ 4× faster",
-            pass: speedup >= 4, values: ["speedup": speedup]))
+        rows.append(
+            row(
+                "C1b",
+                "1000 loads, 2 ms-window loader",
+                windowed,
+                result: String(format: "GBatchy %.1f× faster", speedup),
+                target: "≥ 4× faster",
+                pass: speedup >= 4,
+                values: ["speedup": speedup]
+            )
+        )
         let actorSpeedup = actorWindowed.median / c1.median
-        rows.append(row(
-            "C1c", "1000 loads, 2 ms window, DataLoader's design", actorWindowed,
-            result: String(format: "GBatchy %.1f× faster", actorSpeedup), target: "(reference)", pass: nil,
-            values: ["speedup": actorSpeedup]))
+        rows.append(
+            row(
+                "C1c",
+                "1000 loads, 2 ms window, DataLoader's design",
+                actorWindowed,
+                result: String(format: "GBatchy %.1f× faster", actorSpeedup),
+                target: "(reference)",
+                pass: nil,
+                values: ["speedup": actorSpeedup]
+            )
+        )
 
         // C2: loadMany, no task per key.
-        let c2Timings = try await measureSideBySide(plan, [
-            { _ = await withBatchContext { await identity.loadMany(0..<1000) } },
-            { try await withBatchContext { try await concurrentLoads(1000) { try await identity.load($0) } } },
-        ])
+        let c2Timings = try await measureSideBySide(
+            plan,
+            [
+                { _ = await withBatchContext { await identity.loadMany(0..<1000) } },
+                { try await withBatchContext { try await concurrentLoads(1000) { try await identity.load($0) } } },
+            ]
+        )
         let c2Ratio = c2Timings[0].median / c2Timings[1].median
-        rows.append(row(
-            "C2", "loadMany(1000)", c2Timings[0], result: String(format: "%.3f× C1", c2Ratio),
-            target: "≤ 0.1× C1", pass: c2Ratio <= 0.1, values: ["ratio_c1": c2Ratio]))
+        rows.append(
+            row(
+                "C2",
+                "loadMany(1000)",
+                c2Timings[0],
+                result: String(format: "%.3f× C1", c2Ratio),
+                target: "≤ 0.1× C1",
+                pass: c2Ratio <= 0.1,
+                values: ["ratio_c1": c2Ratio]
+            )
+        )
 
         // C3: 100,000 loads in one tick.
         let bigCount = plan.quick ? 10_000 : 100_000
-        let c3Timings = try await measureSideBySide(Plan(warmups: 1, runs: plan.quick ? 2 : 7, quick: plan.quick), [
-            { try await withBatchContext { try await concurrentLoads(bigCount) { try await identity.load($0) } } },
-            { try await withBatchContext { try await concurrentLoads(1000) { try await identity.load($0) } } },
-        ])
+        let c3Timings = try await measureSideBySide(
+            Plan(warmups: 1, runs: plan.quick ? 2 : 7, quick: plan.quick),
+            [
+                { try await withBatchContext { try await concurrentLoads(bigCount) { try await identity.load($0) } } },
+                { try await withBatchContext { try await concurrentLoads(1000) { try await identity.load($0) } } },
+            ]
+        )
         let perLoadBig = c3Timings[0].median / Double(bigCount)
         let perLoadC1 = c3Timings[1].median / 1000
         let c3Ratio = perLoadBig / perLoadC1
-        rows.append(row(
-            "C3", "\(bigCount) concurrent loads in one tick", c3Timings[0],
-            result: String(format: "%.0f ns/load, %.2f× C1's", perLoadBig * 1e9, c3Ratio),
-            target: "≤ 1.3× C1 per load", pass: c3Ratio <= 1.3, values: ["ratio_c1_per_load": c3Ratio]))
+        rows.append(
+            row(
+                "C3",
+                "\(bigCount) concurrent loads in one tick",
+                c3Timings[0],
+                result: String(format: "%.0f ns/load, %.2f× C1's", perLoadBig * 1e9, c3Ratio),
+                target: "≤ 1.3× C1 per load",
+                pass: c3Ratio <= 1.3,
+                values: ["ratio_c1_per_load": c3Ratio]
+            )
+        )
 
         // C4: memory per pending load and per context.
         let (perPending, perContext) = try measureMemoryInChildProcess()
-        rows.append(row(
-            "C4", "memory per pending load (future)", nil,
-            result: "\(perPending) B/load; a context adds \(perContext) B",
-            target: "≤ 256 B per pending load", pass: perPending > 0 && perPending <= 256,
-            values: ["bytes_per_pending_load": Double(perPending), "bytes_per_context": Double(perContext)]))
+        rows.append(
+            row(
+                "C4",
+                "memory per pending load (future)",
+                nil,
+                result: "\(perPending) B/load; a context adds \(perContext) B",
+                target: "≤ 256 B per pending load",
+                pass: perPending > 0 && perPending <= 256,
+                values: ["bytes_per_pending_load": Double(perPending), "bytes_per_context": Double(perContext)]
+            )
+        )
 
         // C5: a 3-level tree, called from nonisolated code and from the main actor (a barrier per tick).
         let (c5, c5Main, rounds, mainRounds) = try await tree()
-        rows.append(row(
-            "C5", "3-level tree 10 → 100 → 1000", c5, result: "\(rounds) rounds",
-            target: "exactly 3 rounds", pass: rounds == 3, values: ["rounds": Double(rounds)]))
+        rows.append(
+            row(
+                "C5",
+                "3-level tree 10 → 100 → 1000",
+                c5,
+                result: "\(rounds) rounds",
+                target: "exactly 3 rounds",
+                pass: rounds == 3,
+                values: ["rounds": Double(rounds)]
+            )
+        )
         let mainRatio = c5Main.median / c5.median
-        rows.append(row(
-            "C5m", "the same tree, withBatchContext on the main actor", c5Main,
-            result: String(format: "%d rounds, %.2f× C5", mainRounds, mainRatio),
-            target: "exactly 3 rounds", pass: mainRounds == 3, values: ["rounds": Double(mainRounds), "ratio_c5": mainRatio]))
+        rows.append(
+            row(
+                "C5m",
+                "the same tree, withBatchContext on the main actor",
+                c5Main,
+                result: String(format: "%d rounds, %.2f× C5", mainRounds, mainRatio),
+                target: "exactly 3 rounds",
+                pass: mainRounds == 3,
+                values: ["rounds": Double(mainRounds), "ratio_c5": mainRatio]
+            )
+        )
 
         // C6: many contexts.
         let contexts = plan.quick ? 100 : 1000
@@ -115,29 +206,39 @@ struct CoreBenchmarks {
             }
         }
         let perSecond = Double(contexts) / c6.median
-        rows.append(row(
-            "C6", "\(contexts) concurrent contexts × 10 loads", c6,
-            result: String(format: "%.0f contexts/s", perSecond), target: "(report)", pass: nil,
-            values: ["contexts_per_second": perSecond]))
+        rows.append(
+            row(
+                "C6",
+                "\(contexts) concurrent contexts × 10 loads",
+                c6,
+                result: String(format: "%.0f contexts/s", perSecond),
+                target: "(report)",
+                pass: nil,
+                values: ["contexts_per_second": perSecond]
+            )
+        )
         return (rows, floorInContext.median)
     }
 
     private func tree() async throws -> (Timing, Timing, Int, Int) {
         let root = Self.treeRoot()
         let rounds = Mutex((0, 0))
-        let timings = try await measureSideBySide(plan, [
-            {
-                let ticks = try await withBatchContext {
-                    try await concurrentLoads(10) { try await root.load($0) }
-                    return BatchContext.current!.statistics.ticks
-                }
-                rounds.withLock { $0.0 = ticks }
-            },
-            {
-                let ticks = try await treeOnMainActor(root)
-                rounds.withLock { $0.1 = ticks }
-            },
-        ])
+        let timings = try await measureSideBySide(
+            plan,
+            [
+                {
+                    let ticks = try await withBatchContext {
+                        try await concurrentLoads(10) { try await root.load($0) }
+                        return BatchContext.current!.statistics.ticks
+                    }
+                    rounds.withLock { $0.0 = ticks }
+                },
+                {
+                    let ticks = try await treeOnMainActor(root)
+                    rounds.withLock { $0.1 = ticks }
+                },
+            ]
+        )
         let (nonisolated, onMainActor) = rounds.withLock { $0 }
         return (timings[0], timings[1], nonisolated, onMainActor)
     }

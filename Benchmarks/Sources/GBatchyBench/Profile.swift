@@ -7,7 +7,9 @@ import GBatchySQL
 enum Profile {
     static let sqlWorkloads: Set = ["s0", "s1", "s2", "s4", "s5a", "s5b", "sseq", "shop"]
     /// Every workload's name, in the order `--help` lists them.
-    static let workloads = ["c1", "floor", "suspension", "c2", "tree", "s0", "s1", "s2", "s4", "s5a", "s5b", "sseq", "shop"]
+    static let workloads = [
+        "c1", "floor", "suspension", "c2", "tree", "s0", "s1", "s2", "s4", "s5a", "s5b", "sseq", "shop",
+    ]
 
     static func run(_ workload: String, iterations: Int) async throws {
         if sqlWorkloads.contains(workload) { return try await runSQL(workload, iterations: iterations) }
@@ -42,7 +44,9 @@ extension Profile {
             case "shop": _ = try await db.read { _ in 0 }
             case "sseq":
                 _ = try await db.query(
-                    "SELECT id, parent_id, name, score FROM items WHERE id BETWEEN 1 AND 1000", as: Item.self)
+                    "SELECT id, parent_id, name, score FROM items WHERE id BETWEEN 1 AND 1000",
+                    as: Item.self
+                )
             case "s5a", "s5b":
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for request in 0..<400 {
@@ -55,7 +59,9 @@ extension Profile {
                 }
             case "s2":
                 try await withBatchContext {
-                    try await concurrentLoads(1000) { _ = try await items.load(keys[$0]); return 0 }
+                    try await concurrentLoads(1000) {
+                        _ = try await items.load(keys[$0]); return 0
+                    }
                 }
             case "s4": _ = try await withBatchContext { try await children.loadAll(keys.map { $0 / 10 }) }
             default: fatalError("unknown workload \(workload)")

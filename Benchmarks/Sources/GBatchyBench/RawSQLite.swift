@@ -53,7 +53,9 @@ final class RawSQLite {
                     id: sqlite3_column_int64(statement, 0),
                     parentID: sqlite3_column_int64(statement, 1),
                     name: String(cString: sqlite3_column_text(statement, 2)),
-                    score: sqlite3_column_double(statement, 3)))
+                    score: sqlite3_column_double(statement, 3)
+                )
+            )
         }
         return items
     }

@@ -34,17 +34,24 @@ func row(
         values["max_s"] = timing.max
     }
     return Row(
-        id: id, workload: workload,
+        id: id,
+        workload: workload,
         median: timing.map { formatTime($0.median) } ?? "",
         range: timing.map { "\(formatTime($0.min)) – \(formatTime($0.max))" } ?? "",
-        result: result, target: target, pass: pass, values: values)
+        result: result,
+        target: target,
+        pass: pass,
+        values: values
+    )
 }
 
 func printTable(_ rows: [Row]) {
     let headers = ["id", "workload", "median", "min – max", "result", "target", "verdict"]
     let cells = rows.map { row in
-        [row.id, row.workload, row.median, row.range, row.result, row.target,
-         row.pass.map { $0 ? "PASS" : "FAIL" } ?? "—"]
+        [
+            row.id, row.workload, row.median, row.range, row.result, row.target,
+            row.pass.map { $0 ? "PASS" : "FAIL" } ?? "—",
+        ]
     }
     var widths = headers.map(\.count)
     for line in cells {

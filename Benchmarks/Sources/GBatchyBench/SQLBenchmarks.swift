@@ -45,7 +45,9 @@ struct SQLBenchmarks {
             INSERT INTO items SELECT i, i / 10, 'item ' || i, i * 0.5 FROM n;
             CREATE INDEX items_parent_id ON items(parent_id);
             ANALYZE;
-            """, path: path)
+            """,
+            path: path
+        )
         return path
     }
 
@@ -69,70 +71,131 @@ struct SQLBenchmarks {
 
         // Check that all three answer the same before timing anything.
         let expected = try raw.items(where: "id", in: keys).sorted { $0.id < $1.id }
-        let ours = try await withBatchContext { try await items.loadAll(keys) }.compactMap { $0 }.sorted { $0.id < $1.id }
+        let ours = try await withBatchContext { try await items.loadAll(keys) }.compactMap { $0 }.sorted {
+            $0.id < $1.id
+        }
         let theirs = try await grdb.read { db in try Item.fetchAll(db, keys: keys) }.sorted { $0.id < $1.id }
         guard expected.count == 1000, ours == expected, theirs == expected else {
             throw BenchError("the SQL workloads disagree: \(expected.count) / \(ours.count) / \(theirs.count) rows")
         }
 
         // S0, S1 and GRDB, side by side.
-        let s1 = try await measureSideBySide(plan, [
-            { _ = try raw.items(where: "id", in: keys) },
-            { _ = try await withBatchContext { try await items.loadAll(keys) } },
-            { _ = try await grdb.read { db in try Item.fetchAll(db, keys: keys) } },
-        ])
+        let s1 = try await measureSideBySide(
+            plan,
+            [
+                { _ = try raw.items(where: "id", in: keys) },
+                { _ = try await withBatchContext { try await items.loadAll(keys) } },
+                { _ = try await grdb.read { db in try Item.fetchAll(db, keys: keys) } },
+            ]
+        )
         let (s0Time, s1Time, grdbTime) = (s1[0], s1[1], s1[2])
-        rows.append(row("S0", "raw C API: IN (1000 keys) into structs", s0Time, result: "", target: "(reference)", pass: nil))
+        rows.append(
+            row("S0", "raw C API: IN (1000 keys) into structs", s0Time, result: "", target: "(reference)", pass: nil)
+        )
         let s1Ratio = s1Time.median / s0Time.median
         let s1GRDB = s1Time.median / grdbTime.median
-        rows.append(row(
-            "S1", "loader.loadMany(1000 keys), Decodable", s1Time,
-            result: String(format: "%.2f× S0, %.2f× GRDB", s1Ratio, s1GRDB),
-            target: "≤ 1.3× S0 and ≤ 1.0× GRDB", pass: s1Ratio <= 1.3 && s1GRDB <= 1.0,
-            values: ["ratio_s0": s1Ratio, "ratio_grdb": s1GRDB]))
-        rows.append(row("S1g", "GRDB 7.10 Item.fetchAll(db, keys:)", grdbTime, result: "", target: "(reference)", pass: nil))
+        rows.append(
+            row(
+                "S1",
+                "loader.loadMany(1000 keys), Decodable",
+                s1Time,
+                result: String(format: "%.2f× S0, %.2f× GRDB", s1Ratio, s1GRDB),
+                target: "≤ 1.3× S0 and ≤ 1.0× GRDB",
+                pass: s1Ratio <= 1.3 && s1GRDB <= 1.0,
+                values: ["ratio_s0": s1Ratio, "ratio_grdb": s1GRDB]
+            )
+        )
+        rows.append(
+            row("S1g", "GRDB 7.10 Item.fetchAll(db, keys:)", grdbTime, result: "", target: "(reference)", pass: nil)
+        )
 
         // S2: 1000 concurrent loads, and S3: the N+1 pattern, ours and GRDB's.
         let nPlusOne = plan.quick ? Plan(warmups: 0, runs: 1, quick: true) : Plan(warmups: 1, runs: 5, quick: false)
-        let s2 = try await measureSideBySide(plan, [
-            { try await withBatchContext { try await concurrentLoads(1000) { _ = try await items.load(keys[$0]); return 0 } } },
-            { _ = try raw.items(where: "id", in: keys) },
-        ])
+        let s2 = try await measureSideBySide(
+            plan,
+            [
+                {
+                    try await withBatchContext {
+                        try await concurrentLoads(1000) {
+                            _ = try await items.load(keys[$0]); return 0
+                        }
+                    }
+                },
+                { _ = try raw.items(where: "id", in: keys) },
+            ]
+        )
         let s2Ratio = s2[0].median / (s2[1].median + c1Floor)
-        rows.append(row(
-            "S2", "1000 concurrent loads in one context", s2[0],
-            result: String(format: "%.2f× (S0 + C1 floor)", s2Ratio), target: "≤ 1.3× (S0 + C1 floor)",
-            pass: s2Ratio <= 1.3, values: ["ratio": s2Ratio]))
-        let s3 = try await measureSideBySide(nPlusOne, [
-            {
-                for key in keys {
-                    _ = try await db.query(
-                        "SELECT id, parent_id, name, score FROM items WHERE id = ?", [key], as: Item.self)
-                }
-            },
-            {
-                for key in keys { _ = try await grdb.read { db in try Item.fetchOne(db, key: key) } }
-            },
-        ])
+        rows.append(
+            row(
+                "S2",
+                "1000 concurrent loads in one context",
+                s2[0],
+                result: String(format: "%.2f× (S0 + C1 floor)", s2Ratio),
+                target: "≤ 1.3× (S0 + C1 floor)",
+                pass: s2Ratio <= 1.3,
+                values: ["ratio": s2Ratio]
+            )
+        )
+        let s3 = try await measureSideBySide(
+            nPlusOne,
+            [
+                {
+                    for key in keys {
+                        _ = try await db.query(
+                            "SELECT id, parent_id, name, score FROM items WHERE id = ?",
+                            [key],
+                            as: Item.self
+                        )
+                    }
+                },
+                {
+                    for key in keys { _ = try await grdb.read { db in try Item.fetchOne(db, key: key) } }
+                },
+            ]
+        )
         let s3Speedup = s3[0].median / s2[0].median
-        rows.append(row(
-            "S3", "N+1: 1000 sequential queries, db.query", s3[0],
-            result: String(format: "S2 %.1f× faster", s3Speedup), target: "S2 ≥ 2.5× faster",
-            pass: s3Speedup >= 2.5, values: ["speedup": s3Speedup]))
-        rows.append(row(
-            "S3g", "N+1: 1000 sequential queries, GRDB", s3[1],
-            result: String(format: "S2 %.1f× faster", s3[1].median / s2[0].median), target: "(reference)", pass: nil))
+        rows.append(
+            row(
+                "S3",
+                "N+1: 1000 sequential queries, db.query",
+                s3[0],
+                result: String(format: "S2 %.1f× faster", s3Speedup),
+                target: "S2 ≥ 2.5× faster",
+                pass: s3Speedup >= 2.5,
+                values: ["speedup": s3Speedup]
+            )
+        )
+        rows.append(
+            row(
+                "S3g",
+                "N+1: 1000 sequential queries, GRDB",
+                s3[1],
+                result: String(format: "S2 %.1f× faster", s3[1].median / s2[0].median),
+                target: "(reference)",
+                pass: nil
+            )
+        )
 
         // S4: one-to-many.
-        let s4 = try await measureSideBySide(plan, [
-            { _ = try await withBatchContext { try await children.loadAll(parents) } },
-            { _ = try raw.items(where: "parent_id", in: parents, orderBy: "parent_id, id") },
-        ])
+        let s4 = try await measureSideBySide(
+            plan,
+            [
+                { _ = try await withBatchContext { try await children.loadAll(parents) } },
+                { _ = try raw.items(where: "parent_id", in: parents, orderBy: "parent_id, id") },
+            ]
+        )
         let s4Ratio = s4[0].median / s4[1].median
-        rows.append(row(
-            "S4", "groupLoader.loadMany(1000 keys × 10 rows)", s4[0],
-            result: String(format: "%.2f× raw", s4Ratio), target: "≤ 1.3× raw C", pass: s4Ratio <= 1.3,
-            values: ["ratio_raw": s4Ratio]))
+        rows.append(
+            row(
+                "S4",
+                "groupLoader.loadMany(1000 keys × 10 rows)",
+                s4[0],
+                result: String(format: "%.2f× raw", s4Ratio),
+                target: "≤ 1.3× raw C",
+                pass: s4Ratio <= 1.3,
+                values: ["ratio_raw": s4Ratio]
+            )
+        )
 
         // S5: read throughput with one and two readers.
         rows.append(try await readerScaling(keys: keys))
@@ -159,14 +222,20 @@ struct SQLBenchmarks {
                         }
                         try await group.waitForAll()
                     }
-                })
+                }
+            )
             await db.close()
         }
         let speedup = timings[0].median / timings[1].median
         return row(
-            "S5", "\(contexts) contexts × loadMany(100): 2 readers vs 1", timings[1],
-            result: String(format: "%.2f× one reader's throughput", speedup), target: "≥ 1.7×",
-            pass: speedup >= 1.7, values: ["speedup": speedup, "one_reader_s": timings[0].median])
+            "S5",
+            "\(contexts) contexts × loadMany(100): 2 readers vs 1",
+            timings[1],
+            result: String(format: "%.2f× one reader's throughput", speedup),
+            target: "≥ 1.7×",
+            pass: speedup >= 1.7,
+            values: ["speedup": speedup, "one_reader_s": timings[0].median]
+        )
     }
 
     private func statementCache(rowCount: Int) async throws -> Row {
@@ -181,7 +250,12 @@ struct SQLBenchmarks {
         await db.close()
         let constant = Set(counts).count == 1
         return row(
-            "S6", "prepared statements after loads of 1…5000 keys", nil,
-            result: counts.map(String.init).joined(separator: ", "), target: "constant", pass: constant)
+            "S6",
+            "prepared statements after loads of 1…5000 keys",
+            nil,
+            result: counts.map(String.init).joined(separator: ", "),
+            target: "constant",
+            pass: constant
+        )
     }
 }

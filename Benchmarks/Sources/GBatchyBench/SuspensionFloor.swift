@@ -34,7 +34,8 @@ enum SuspensionFloor {
                                     }
                                 }
                             }
-                        } onCancel: {}
+                        } onCancel: {
+                        }
                         return key
                     }
                 }

@@ -16,7 +16,7 @@ let plan = arguments.quick ? Plan.quick : Plan.full
 let jsonPath = arguments.jsonPath
 
 #if DEBUG
-print("note: a debug build; run `swift run -c release gbatchy-bench` for real figures")
+    print("note: a debug build; run `swift run -c release gbatchy-bench` for real figures")
 #endif
 
 if arguments.mode == .measureMemory {

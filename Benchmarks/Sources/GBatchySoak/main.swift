@@ -156,7 +156,11 @@ func check(_ row: Account?, id: Int, committedBefore: Int?, counters: Counters, 
 
 /// One request: loads through both loaders, sometimes writes, and checks everything it reads.
 func runContext(
-    seed: UInt64, db: SQLiteSource, loaders: Loaders, model: Model, counters: Counters
+    seed: UInt64,
+    db: SQLiteSource,
+    loaders: Loaders,
+    model: Model,
+    counters: Counters
 ) async {
     var generator = SplitMix64(seed: seed)
     let ids = model.randomCommittedIDs(12, using: &generator)
@@ -181,8 +185,13 @@ func runContext(
                     counters.fail("group \(owners[index]) lacks committed account \(id)")
                 }
                 for row in group {
-                    check(row, id: row.id, committedBefore: groupsBefore[index][row.id], counters: counters,
-                          where: "group \(owners[index])")
+                    check(
+                        row,
+                        id: row.id,
+                        committedBefore: groupsBefore[index][row.id],
+                        counters: counters,
+                        where: "group \(owners[index])"
+                    )
                 }
             }
 
@@ -193,9 +202,14 @@ func runContext(
                     for id in Set(updateIDs) {
                         try conn.execute(
                             "UPDATE accounts SET version = version + 1, balance = ? * 7 + (version + 1) * 13 WHERE id = ?",
-                            [id, id])
+                            [id, id]
+                        )
                         if conn.changedRowCount == 1 {
-                            let version = try conn.query("SELECT version FROM accounts WHERE id = ?", [id], as: Int.self)[0]
+                            let version = try conn.query(
+                                "SELECT version FROM accounts WHERE id = ?",
+                                [id],
+                                as: Int.self
+                            )[0]
                             result.append((id, version))
                         }
                     }
@@ -214,7 +228,8 @@ func runContext(
                     for id in [first, second] {
                         try conn.execute(
                             "INSERT INTO accounts(id, owner, balance, version) VALUES (?, ?, ?, 0)",
-                            [id, owner(of: id), balance(id: id, version: 0)])
+                            [id, owner(of: id), balance(id: id, version: 0)]
+                        )
                     }
                 }
                 model.didCommit(id: first, version: 0)
@@ -244,7 +259,9 @@ let directory = FileManager.default.temporaryDirectory
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 
 let db = try SQLiteSource(
-    path: directory.appendingPathComponent("soak.sqlite").path, configuration: .init(readerCount: 4))
+    path: directory.appendingPathComponent("soak.sqlite").path,
+    configuration: .init(readerCount: 4)
+)
 let model = Model()
 let counters = Counters()
 try await db.execute(
@@ -252,19 +269,22 @@ try await db.execute(
     CREATE TABLE accounts(id INTEGER PRIMARY KEY, owner INTEGER NOT NULL, balance INTEGER NOT NULL,
                           version INTEGER NOT NULL);
     CREATE INDEX accounts_owner ON accounts(owner);
-    """)
+    """
+)
 try await db.write { conn in
     for _ in 0..<initialAccounts {
         guard let id = model.allocateID() else { break }
         try conn.execute(
             "INSERT INTO accounts(id, owner, balance, version) VALUES (?, ?, ?, 0)",
-            [id, owner(of: id), balance(id: id, version: 0)])
+            [id, owner(of: id), balance(id: id, version: 0)]
+        )
     }
 }
 for id in 1...initialAccounts { model.didCommit(id: id, version: 0) }
 let loaders = Loaders(
     accounts: db.loader(Account.self, table: "accounts", key: "id"),
-    byOwner: db.groupLoader(Account.self, table: "accounts", key: "owner", orderBy: "id"))
+    byOwner: db.groupLoader(Account.self, table: "accounts", key: "owner", orderBy: "id")
+)
 
 let clock = ContinuousClock()
 let start = clock.now
@@ -287,8 +307,10 @@ let reporter = Task {
         }
         if now >= nextReport {
             let (operations, errors) = counters.snapshot
-            print("soak: \(Int((now - start) / .seconds(60))) min, \(operations) operations, \(errors) errors,"
-                + " RSS \(format(residentMiB())) MiB")
+            print(
+                "soak: \(Int((now - start) / .seconds(60))) min, \(operations) operations, \(errors) errors,"
+                    + " RSS \(format(residentMiB())) MiB"
+            )
             nextReport += .seconds(60)
         }
     }
@@ -299,7 +321,9 @@ await withTaskGroup(of: Void.self) { group in
     func startContext() {
         seed += 1
         let contextSeed = seed
-        group.addTask { await runContext(seed: contextSeed, db: db, loaders: loaders, model: model, counters: counters) }
+        group.addTask {
+            await runContext(seed: contextSeed, db: db, loaders: loaders, model: model, counters: counters)
+        }
     }
     for _ in 0..<32 { startContext() }
     // Each finished context is replaced until the deadline; then the last ones drain.

@@ -97,11 +97,13 @@ public final class BatchFunction<Input: Sendable, Output: Sendable>: Sendable {
         _ batch: @escaping @Sendable ([Input]) async throws -> Void
     ) where Output == Void {
         self.init(
-            name: name, maxBatchSize: maxBatchSize,
+            name: name,
+            maxBatchSize: maxBatchSize,
             body: .values { inputs in
                 try await batch(inputs)
                 return Array(repeating: (), count: inputs.count)
-            })
+            }
+        )
     }
 
     /// Calls the function on `input` as part of the next batch.
@@ -196,9 +198,11 @@ final class FunctionQueue<Input: Sendable, Output: Sendable>: ContextQueue {
     func takeReadyBatchesSpecialized(into runs: inout [BatchRun]) {
         for (inputs, store) in pending.takeAll(recordingSizeIn: function.tickSizeHint) {
             counters.batchSizes.append(inputs.count)
-            runs.append(BatchRun(group: nil) { [function, context] in
-                context.finish(store, with: await function.run(inputs))
-            })
+            runs.append(
+                BatchRun(group: nil) { [function, context] in
+                    context.finish(store, with: await function.run(inputs))
+                }
+            )
         }
     }
 }

@@ -81,7 +81,8 @@ extension BatchContext {
     /// Runs `wait`, letting the running task's scope release dispatch in the meantime: work that waits for a batch
     /// never holds that batch back.
     @inlinable
-    nonisolated(nonsending) static func releasingHold<T, E: Error>(_ wait: () async throws(E) -> T) async throws(E) -> T {
+    nonisolated(nonsending) static func releasingHold<T, E: Error>(_ wait: () async throws(E) -> T) async throws(E) -> T
+    {
         guard let scope = holdScope else { return try await wait() }
         let context = scope.context
         let wake = context.state.withLock { $0.beginWait(in: scope) }

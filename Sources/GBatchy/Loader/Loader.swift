@@ -86,8 +86,13 @@ public final class Loader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         _ batch: @escaping @Sendable ([Key]) async throws -> [Value]
     ) {
         self.init(
-            name: name, maxBatchSize: maxBatchSize, caching: caching, cachesErrors: cachesErrors,
-            dispatchGroup: nil, body: .values(batch))
+            name: name,
+            maxBatchSize: maxBatchSize,
+            caching: caching,
+            cachesErrors: cachesErrors,
+            dispatchGroup: nil,
+            body: .values(batch)
+        )
     }
 
     /// Creates a loader whose batch function returns one `Result` per key, so that keys fail one by one.
@@ -113,8 +118,13 @@ public final class Loader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         results: @escaping @Sendable ([Key]) async throws -> [Result<Value, any Error>]
     ) {
         self.init(
-            name: name, maxBatchSize: maxBatchSize, caching: caching, cachesErrors: cachesErrors,
-            dispatchGroup: nil, body: .results(results))
+            name: name,
+            maxBatchSize: maxBatchSize,
+            caching: caching,
+            cachesErrors: cachesErrors,
+            dispatchGroup: nil,
+            body: .results(results)
+        )
     }
 
     /// Creates a loader whose batch function returns a dictionary; a key missing from it fails with
@@ -141,8 +151,13 @@ public final class Loader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         dictionary: @escaping @Sendable ([Key]) async throws -> [Key: Value]
     ) {
         self.init(
-            name: name, maxBatchSize: maxBatchSize, caching: caching, cachesErrors: cachesErrors,
-            dispatchGroup: nil, body: .dictionary(dictionary))
+            name: name,
+            maxBatchSize: maxBatchSize,
+            caching: caching,
+            cachesErrors: cachesErrors,
+            dispatchGroup: nil,
+            body: .dictionary(dictionary)
+        )
     }
 
     /// Creates a loader whose batches run together with the other batches of `dispatchGroup` in each tick.
@@ -155,8 +170,13 @@ public final class Loader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         results: @escaping @Sendable ([Key]) async throws -> [Result<Value, any Error>]
     ) {
         self.init(
-            name: name, maxBatchSize: maxBatchSize, caching: caching, cachesErrors: cachesErrors,
-            dispatchGroup: dispatchGroup, body: .results(results))
+            name: name,
+            maxBatchSize: maxBatchSize,
+            caching: caching,
+            cachesErrors: cachesErrors,
+            dispatchGroup: dispatchGroup,
+            body: .results(results)
+        )
     }
 
     /// Runs the batch function on `keys` and checks its answer.
@@ -176,7 +196,8 @@ public final class Loader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
                 return .results(
                     keys.map { key in
                         values[key].map { .success($0) } ?? .failure(BatchError.notFound(loader: name, key: key))
-                    })
+                    }
+                )
             }
         } catch {
             return .failed(error)

@@ -65,10 +65,12 @@ final class LoaderQueue<Key: Hashable & Sendable, Value: Sendable>: ContextQueue
         if !loader.caching { cache.removeAll(keepingCapacity: true) }
         for (keys, store) in pending.takeAll(recordingSizeIn: loader.tickSizeHint) {
             counters.batchSizes.append(keys.count)
-            runs.append(BatchRun(group: loader.dispatchGroup) { [self] in
-                let outcome = await loader.run(keys)
-                context.finish(store, with: outcome) { self.forgetFailures(keys, of: store) }
-            })
+            runs.append(
+                BatchRun(group: loader.dispatchGroup) { [self] in
+                    let outcome = await loader.run(keys)
+                    context.finish(store, with: outcome) { self.forgetFailures(keys, of: store) }
+                }
+            )
         }
     }
 

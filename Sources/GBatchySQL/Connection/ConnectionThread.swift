@@ -48,7 +48,8 @@ final class ConnectionThread: @unchecked Sendable {
     /// - Throws: `CancellationError` if the task was cancelled before the job started, a closed-database
     ///   ``SQLiteSourceError`` after shutdown, or whatever `body` throws.
     func submit<T: Sendable>(
-        cancellable: Bool = true, _ body: @escaping @Sendable (SQLiteSourceConnection) throws -> T
+        cancellable: Bool = true,
+        _ body: @escaping @Sendable (SQLiteSourceConnection) throws -> T
     ) async throws -> T {
         let job = Job()
         guard cancellable else {
@@ -77,7 +78,8 @@ final class ConnectionThread: @unchecked Sendable {
     }
 
     private func enqueue<T: Sendable>(
-        _ job: Job, _ body: @escaping @Sendable (SQLiteSourceConnection) throws -> T
+        _ job: Job,
+        _ body: @escaping @Sendable (SQLiteSourceConnection) throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             condition.lock()

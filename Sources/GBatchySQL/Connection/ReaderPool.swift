@@ -44,7 +44,8 @@ final class ReaderPool: Sendable {
         if let reader = fast.0 { return reader }
         let id = fast.1
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ConnectionThread, any Error>) in
+            try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<ConnectionThread, any Error>) in
                 let immediate: Result<ConnectionThread, any Error>? = state.withLock { state in
                     state.pending.remove(id)
                     if state.cancelled.remove(id) != nil { return .failure(CancellationError()) }

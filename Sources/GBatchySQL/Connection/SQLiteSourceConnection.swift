@@ -40,18 +40,27 @@ public final class SQLiteSourceConnection {
     private(set) var transactionControlPolicy = TransactionControlPolicy.none
 
     init(
-        path: String, flags: Int32, role: QueryLog.Role, busyTimeout: Duration, queryLog: QueryLog, logger: Logger,
+        path: String,
+        flags: Int32,
+        role: QueryLog.Role,
+        busyTimeout: Duration,
+        queryLog: QueryLog,
+        logger: Logger,
         statementCacheCapacity: Int
     ) throws {
         var connection: OpaquePointer?
         let code = sqlite3_open_v2(path, &connection, flags, nil)
         guard code == SQLITE_OK, let connection else {
-            let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+            let message =
+                connection.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
             let extended = connection.map { sqlite3_extended_errcode($0) } ?? code
             sqlite3_close_v2(connection)
             throw SQLiteSourceError(
-                extendedResultCode: .init(rawValue: extended), message: "cannot open \(path): \(message)", sql: nil,
-                path: path)
+                extendedResultCode: .init(rawValue: extended),
+                message: "cannot open \(path): \(message)",
+                sql: nil,
+                path: path
+            )
         }
         handle = connection
         self.path = path
@@ -88,7 +97,9 @@ public final class SQLiteSourceConnection {
         let code = sqlite3_close_v2(handle)
         if code != SQLITE_OK {
             logger.error(
-                "sqlite3_close_v2 failed", metadata: ["path": "\(path)", "code": "\(SQLiteSourceError.ResultCode(rawValue: code))"])
+                "sqlite3_close_v2 failed",
+                metadata: ["path": "\(path)", "code": "\(SQLiteSourceError.ResultCode(rawValue: code))"]
+            )
         }
     }
 
@@ -124,7 +135,9 @@ public final class SQLiteSourceConnection {
                 throw SQLiteSourceError(
                     extendedResultCode: .misuse,
                     message: "execute with arguments accepts a single statement; split the script",
-                    sql: sql, path: path)
+                    sql: sql,
+                    path: path
+                )
             }
             try statement.bind(arguments)
             try statement.run()
@@ -185,7 +198,11 @@ public final class SQLiteSourceConnection {
 
     /// Runs a query with ``SQLiteValue`` bindings, recording the loader's key count and table in the query log.
     package func query<T: Decodable>(
-        _ sql: String, values: [SQLiteValue], as type: T.Type, keyCount: Int?, table: String?
+        _ sql: String,
+        values: [SQLiteValue],
+        as type: T.Type,
+        keyCount: Int?,
+        table: String?
     ) throws -> [T] {
         try withCachedStatement(sql) { statement in
             try statement.bind(values, keyCount: keyCount, table: table)
@@ -234,8 +251,12 @@ public final class SQLiteSourceConnection {
     package func tableColumns(_ table: String) throws -> [String]? {
         func columns(_ schema: String) throws -> [String] {
             try query(
-                "SELECT name FROM \(schema).pragma_table_xinfo(?)", values: [.text(table)], as: String.self,
-                keyCount: nil, table: nil)
+                "SELECT name FROM \(schema).pragma_table_xinfo(?)",
+                values: [.text(table)],
+                as: String.self,
+                keyCount: nil,
+                table: nil
+            )
         }
         let names: [String]
         do {
@@ -278,13 +299,22 @@ public final class SQLiteSourceConnection {
         }
         guard let statementHandle else {
             let error = SQLiteSourceError(
-                extendedResultCode: .misuse, message: "the SQL holds no statement", sql: sql, path: path)
+                extendedResultCode: .misuse,
+                message: "the SQL holds no statement",
+                sql: sql,
+                path: path
+            )
             recordFailure(sql: sql, error: error)
             throw error
         }
         return SQLiteStatement(
-            handle: statementHandle, sql: sql, connection: self, hasTrailingSQL: hasTrailingSQL,
-            writtenTables: takeAuthorizedTables(), transactionControl: takeAuthorizedTransactionControl())
+            handle: statementHandle,
+            sql: sql,
+            connection: self,
+            hasTrailingSQL: hasTrailingSQL,
+            writtenTables: takeAuthorizedTables(),
+            transactionControl: takeAuthorizedTransactionControl()
+        )
     }
 
     /// Refuses SQL holding a NUL character: SQLite stops reading at it, so the text after it would silently not run.
@@ -294,7 +324,10 @@ public final class SQLiteSourceConnection {
         let error = SQLiteSourceError(
             extendedResultCode: .misuse,
             message: "the SQL holds a NUL character (at byte \(offset)); SQLite would silently ignore the text after"
-                + " it, so nothing was run", sql: sql.replacingOccurrences(of: "\0", with: "\\0"), path: path)
+                + " it, so nothing was run",
+            sql: sql.replacingOccurrences(of: "\0", with: "\\0"),
+            path: path
+        )
         recordFailure(sql: error.sql ?? "", error: error)
         throw error
     }
@@ -337,9 +370,13 @@ public final class SQLiteSourceConnection {
                 }
                 guard let statementHandle, let tail else { return }  // only whitespace or comments remain
                 let statement = SQLiteStatement(
-                    handle: statementHandle, sql: Self.text(from: cursor, to: tail), connection: self,
-                    hasTrailingSQL: false, writtenTables: takeAuthorizedTables(),
-                    transactionControl: takeAuthorizedTransactionControl())
+                    handle: statementHandle,
+                    sql: Self.text(from: cursor, to: tail),
+                    connection: self,
+                    hasTrailingSQL: false,
+                    writtenTables: takeAuthorizedTables(),
+                    transactionControl: takeAuthorizedTransactionControl()
+                )
                 try checkTransactionControl(of: statement)
                 try statement.run()
                 cursor = tail
@@ -423,7 +460,10 @@ public final class SQLiteSourceConnection {
                 let error = SQLiteSourceError(
                     extendedResultCode: .misuse,
                     message: "the SQL left a transaction open, so it was rolled back: end the transaction (COMMIT,"
-                        + " RELEASE) in the same execute call, or use write { }", sql: sql, path: path)
+                        + " RELEASE) in the same execute call, or use write { }",
+                    sql: sql,
+                    path: path
+                )
                 recordFailure(sql: sql, error: error)
                 failure = error
             }
@@ -450,8 +490,10 @@ public final class SQLiteSourceConnection {
         }
         let error = SQLiteSourceError(
             extendedResultCode: .misuse,
-            message: "transaction control statement \(control) is not allowed here: \(context)", sql: statement.sql,
-            path: path)
+            message: "transaction control statement \(control) is not allowed here: \(context)",
+            sql: statement.sql,
+            path: path
+        )
         recordFailure(sql: statement.sql, error: error)
         throw error
     }
@@ -467,7 +509,10 @@ public final class SQLiteSourceConnection {
         throw SQLiteSourceError(
             extendedResultCode: .readOnlyDatabaseMoved,
             message: "the database file was deleted or replaced since it was opened; the write was refused, as it"
-                + " would be lost", sql: nil, path: path)
+                + " would be lost",
+            sql: nil,
+            path: path
+        )
     }
 
     /// Whether the database file was deleted, or replaced by a rename, since the connection opened it.
@@ -489,7 +534,8 @@ public final class SQLiteSourceConnection {
         } catch {
             logger.error(
                 "Could not empty the WAL of a database file deleted or replaced while open",
-                metadata: ["path": "\(path)", "error": "\(error)"])
+                metadata: ["path": "\(path)", "error": "\(error)"]
+            )
         }
     }
 
@@ -523,7 +569,9 @@ public final class SQLiteSourceConnection {
                 guard let context, let table else { return }
                 let connection = Unmanaged<SQLiteSourceConnection>.fromOpaque(context).takeUnretainedValue()
                 connection.touchedTables.insert(String(cString: table))
-            }, context)
+            },
+            context
+        )
     }
 
     /// Installs the authorizer, which sees every statement as it is prepared: it reports transaction control
@@ -537,7 +585,9 @@ public final class SQLiteSourceConnection {
                 let connection = Unmanaged<SQLiteSourceConnection>.fromOpaque(context).takeUnretainedValue()
                 connection.authorizerReported(action: action, first: first, second: second)
                 return SQLITE_OK
-            }, Unmanaged.passUnretained(self).toOpaque())
+            },
+            Unmanaged.passUnretained(self).toOpaque()
+        )
     }
 
     private func authorizerReported(action: Int32, first: UnsafePointer<CChar>?, second: UnsafePointer<CChar>?) {
@@ -547,7 +597,9 @@ public final class SQLiteSourceConnection {
             return
         case SQLITE_SAVEPOINT:
             authorizedTransactionControl = .savepoint(
-                operation: first.map { String(cString: $0) } ?? "", name: second.map { String(cString: $0) } ?? "")
+                operation: first.map { String(cString: $0) } ?? "",
+                name: second.map { String(cString: $0) } ?? ""
+            )
             return
         default:
             break
@@ -586,7 +638,10 @@ public final class SQLiteSourceConnection {
     func error(code: Int32, sql: String?) -> SQLiteSourceError {
         SQLiteSourceError(
             extendedResultCode: .init(rawValue: code == SQLITE_ERROR ? sqlite3_extended_errcode(handle) : code),
-            message: String(cString: sqlite3_errmsg(handle)), sql: sql, path: path)
+            message: String(cString: sqlite3_errmsg(handle)),
+            sql: sql,
+            path: path
+        )
     }
 
     /// Whether statements must be timed: the query log is on, or the logger prints `.debug`.
@@ -601,8 +656,15 @@ public final class SQLiteSourceConnection {
         if queryLog.isEnabled {
             queryLog.append(
                 QueryLog.Entry(
-                    sql: sql, keyCount: keyCount, table: table, rowCount: rowCount, duration: duration, role: role,
-                    error: error))
+                    sql: sql,
+                    keyCount: keyCount,
+                    table: table,
+                    rowCount: rowCount,
+                    duration: duration,
+                    role: role,
+                    error: error
+                )
+            )
         }
         if logger.logLevel <= .debug {
             var metadata: Logger.Metadata = [

@@ -104,14 +104,21 @@ public final class SQLiteSource: Sendable {
         self.path = path
         self.configuration = configuration
         let queryLog = QueryLog(
-            capacity: configuration.queryLogCapacity, isEnabled: configuration.isQueryLogEnabled)
+            capacity: configuration.queryLogCapacity,
+            isEnabled: configuration.isQueryLogEnabled
+        )
         self.queryLog = queryLog
 
         func open(_ flags: Int32, role: QueryLog.Role) throws -> SQLiteSourceConnection {
             try SQLiteSourceConnection(
-                path: path, flags: flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, role: role,
-                busyTimeout: configuration.busyTimeout, queryLog: queryLog, logger: configuration.logger,
-                statementCacheCapacity: configuration.statementCacheCapacity)
+                path: path,
+                flags: flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
+                role: role,
+                busyTimeout: configuration.busyTimeout,
+                queryLog: queryLog,
+                logger: configuration.logger,
+                statementCacheCapacity: configuration.statementCacheCapacity
+            )
         }
 
         let writerConnection: SQLiteSourceConnection
@@ -125,10 +132,17 @@ public final class SQLiteSource: Sendable {
             writerConnection = try open(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, role: .writer)
             try writerConnection.validateIsDatabase()
             let mode = try writerConnection.query(
-                "PRAGMA journal_mode = WAL", values: [], as: String.self, keyCount: nil, table: nil)
+                "PRAGMA journal_mode = WAL",
+                values: [],
+                as: String.self,
+                keyCount: nil,
+                table: nil
+            )
             if mode.first?.lowercased() != "wal" {
                 configuration.logger.warning(
-                    "Could not enable WAL journal mode", metadata: ["path": "\(path)", "mode": "\(mode)"])
+                    "Could not enable WAL journal mode",
+                    metadata: ["path": "\(path)", "mode": "\(mode)"]
+                )
             }
             try writerConnection.executeScript("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
         }
@@ -149,7 +163,8 @@ public final class SQLiteSource: Sendable {
             : ReaderPool(
                 readers: readerConnections.enumerated().map { index, connection in
                     ConnectionThread(connection: connection, name: "gbatchy.sql.reader.\(index)")
-                })
+                }
+            )
     }
 
     deinit {
@@ -286,14 +301,20 @@ public final class SQLiteSource: Sendable {
     /// - Throws: ``SQLiteSourceError``, ``ColumnDecodingError`` (naming the column, the type and the SQL), or
     ///   `CancellationError`.
     public func query<T: Decodable & Sendable>(
-        _ sql: String, _ arguments: [any SQLiteBindable] = [], as type: T.Type
+        _ sql: String,
+        _ arguments: [any SQLiteBindable] = [],
+        as type: T.Type
     ) async throws -> [T] {
         try await onReader(inTransaction: false) { connection in try connection.query(sql, arguments, as: type) }
     }
 
     /// Runs one query for a table loader, recording how many keys it bound and which table it reads.
     package func query<T: Decodable & Sendable>(
-        _ sql: String, values: [SQLiteValue], as type: T.Type, keyCount: Int?, table: String?
+        _ sql: String,
+        values: [SQLiteValue],
+        as type: T.Type,
+        keyCount: Int?,
+        table: String?
     ) async throws -> [T] {
         try await onReader(inTransaction: false) { connection in
             try connection.query(sql, values: values, as: type, keyCount: keyCount, table: table)
@@ -314,7 +335,8 @@ public final class SQLiteSource: Sendable {
     }
 
     private func onReader<T: Sendable>(
-        inTransaction: Bool, _ body: @escaping @Sendable (SQLiteSourceConnection) throws -> T
+        inTransaction: Bool,
+        _ body: @escaping @Sendable (SQLiteSourceConnection) throws -> T
     ) async throws -> T {
         try checkOpen()
         if let pinned = Self.pinnedReader, pinned.database == ObjectIdentifier(self) {

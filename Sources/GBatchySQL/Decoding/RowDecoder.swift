@@ -55,7 +55,13 @@ extension SQLiteStatement {
             found += " (\(abbreviated(context.debugDescription, limit: 120)))"
         }
         return ColumnDecodingError(
-            kind: kind, column: column, expectedType: String(describing: type), found: found, sql: sql, table: table)
+            kind: kind,
+            column: column,
+            expectedType: String(describing: type),
+            found: found,
+            sql: sql,
+            table: table
+        )
     }
 }
 
@@ -89,7 +95,9 @@ struct RowDecoder: Decoder {
     @usableFromInline
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         throw DecodingError.typeMismatch(
-            [Any].self, .init(codingPath: [], debugDescription: "a row cannot be decoded as an array"))
+            [Any].self,
+            .init(codingPath: [], debugDescription: "a row cannot be decoded as an array")
+        )
     }
 
     @usableFromInline
@@ -235,7 +243,9 @@ struct RowKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func superDecoder() throws -> any Decoder {
         throw DecodingError.typeMismatch(
-            Any.self, .init(codingPath: [], debugDescription: "row decoding has no super decoder"))
+            Any.self,
+            .init(codingPath: [], debugDescription: "row decoding has no super decoder")
+        )
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
@@ -247,7 +257,9 @@ struct RowKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
             Any.self,
             .init(
                 codingPath: [key],
-                debugDescription: "column \"\(key.stringValue)\" cannot provide \(what)"))
+                debugDescription: "column \"\(key.stringValue)\" cannot provide \(what)"
+            )
+        )
     }
 }
 
@@ -262,12 +274,16 @@ struct ColumnDecoder: Decoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         throw DecodingError.typeMismatch(
-            [String: Any].self, .init(codingPath: [], debugDescription: "Column \"\(column)\" is not a keyed value"))
+            [String: Any].self,
+            .init(codingPath: [], debugDescription: "Column \"\(column)\" is not a keyed value")
+        )
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         throw DecodingError.typeMismatch(
-            [Any].self, .init(codingPath: [], debugDescription: "Column \"\(column)\" is not an array"))
+            [Any].self,
+            .init(codingPath: [], debugDescription: "Column \"\(column)\" is not an array")
+        )
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {

@@ -18,19 +18,22 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// key and looked up in `keyIndexes` (the ordered form of a group loader, used only where that is exact): a value
     /// that is no key of the batch stops the reading with ``RowsRead/isUnmatched`` set, so that the caller asks the
     /// join, which tells every row's key.
-    @usableFromInline let readRows: @Sendable (
-        _ statement: SQLiteStatement, _ column: Int32, _ sent: [Int], _ keyIndexes: [Key: Int]?
-    ) throws -> RowsRead<Row>
+    @usableFromInline let readRows:
+        @Sendable (
+            _ statement: SQLiteStatement, _ column: Int32, _ sent: [Int], _ keyIndexes: [Key: Int]?
+        ) throws -> RowsRead<Row>
     /// The answers of a single-row loader, one per key of the batch: `failures` holds, by batch index, the keys that
     /// failed before the query; `table` and `column` name the loader in errors.
-    @usableFromInline let answerRows: @Sendable (
-        _ keys: [Key], _ rows: [(index: Int, row: Row)], _ failures: [Int: any Error],
-        _ table: String, _ column: String
-    ) -> [Result<Row?, any Error>]
+    @usableFromInline let answerRows:
+        @Sendable (
+            _ keys: [Key], _ rows: [(index: Int, row: Row)], _ failures: [Int: any Error],
+            _ table: String, _ column: String
+        ) -> [Result<Row?, any Error>]
     /// The answers of a group loader, one per key of the batch, each key's rows in the order of the query.
-    @usableFromInline let answerGroups: @Sendable (
-        _ keys: [Key], _ rows: [(index: Int, row: Row)], _ failures: [Int: any Error]
-    ) -> [Result<[Row], any Error>]
+    @usableFromInline let answerGroups:
+        @Sendable (
+            _ keys: [Key], _ rows: [(index: Int, row: Row)], _ failures: [Int: any Error]
+        ) -> [Result<[Row], any Error>]
 
     @inlinable
     init() {
@@ -95,7 +98,12 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                 if hasDuplicates, counts[index] > 1 {
                     return .failure(
                         TableLoaderError.duplicateKey(
-                            table: table, column: column, key: keys[index], rowCount: counts[index]))
+                            table: table,
+                            column: column,
+                            key: keys[index],
+                            rowCount: counts[index]
+                        )
+                    )
                 }
                 return .success(found[index])
             }

@@ -38,23 +38,39 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
 
     @usableFromInline
     init(
-        database: SQLiteSource, table: String, key: String, orderBy: String?, descending: Bool, caching: Bool,
-        maxBatchSize: Int?, name: String?, reader: RowReader<Key.SQLiteIdentity, Row>
+        database: SQLiteSource,
+        table: String,
+        key: String,
+        orderBy: String?,
+        descending: Bool,
+        caching: Bool,
+        maxBatchSize: Int?,
+        name: String?,
+        reader: RowReader<Key.SQLiteIdentity, Row>
     ) {
         let source = TableSource<Key.SQLiteIdentity, Row>(
-            database: database, table: table, keyColumn: key, orderBy: orderBy, descending: descending,
-            reader: reader)
+            database: database,
+            table: table,
+            keyColumn: key,
+            orderBy: orderBy,
+            descending: descending,
+            reader: reader
+        )
         let answerGroups = reader.answerGroups
         self.source = source
         self.table = table
         self.keyColumn = key
         self.loader = Loader(
-            name: name ?? "\(table).\(key)[]", maxBatchSize: maxBatchSize, caching: caching, cachesErrors: false,
+            name: name ?? "\(table).\(key)[]",
+            maxBatchSize: maxBatchSize,
+            caching: caching,
+            cachesErrors: false,
             dispatchGroup: database.tableLoaders.dispatchGroup(of: database),
             results: { keys in
                 let (rows, failures) = try await source.fetch(keys)
                 return answerGroups(keys, rows, failures)
-            })
+            }
+        )
         database.tableLoaders.registry.register(self, table: table)
     }
 

@@ -24,12 +24,22 @@ extension SQLiteSource {
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
     public func loader<Row: Decodable & Sendable>(
-        _ rowType: Row.Type, table: String, key: String, caching: Bool = true, maxBatchSize: Int? = nil,
+        _ rowType: Row.Type,
+        table: String,
+        key: String,
+        caching: Bool = true,
+        maxBatchSize: Int? = nil,
         name: String? = nil
     ) -> TableLoader<Int, Row> {
         TableLoader(
-            database: self, table: table, key: key, caching: caching, maxBatchSize: maxBatchSize, name: name,
-            reader: RowReader())
+            database: self,
+            table: table,
+            key: key,
+            caching: caching,
+            maxBatchSize: maxBatchSize,
+            name: name,
+            reader: RowReader()
+        )
     }
 
     /// Creates a loader of one row per key from `table`, with the key type taken from the context.
@@ -51,12 +61,23 @@ extension SQLiteSource {
     /// - Returns: The loader.
     @inlinable
     public func loader<Key: SQLiteKey, Row: Decodable & Sendable>(
-        _ rowType: Row.Type, table: String, key: String, keyType: Key.Type = Key.self, caching: Bool = true,
-        maxBatchSize: Int? = nil, name: String? = nil
+        _ rowType: Row.Type,
+        table: String,
+        key: String,
+        keyType: Key.Type = Key.self,
+        caching: Bool = true,
+        maxBatchSize: Int? = nil,
+        name: String? = nil
     ) -> TableLoader<Key, Row> {
         TableLoader(
-            database: self, table: table, key: key, caching: caching, maxBatchSize: maxBatchSize, name: name,
-            reader: RowReader())
+            database: self,
+            table: table,
+            key: key,
+            caching: caching,
+            maxBatchSize: maxBatchSize,
+            name: name,
+            reader: RowReader()
+        )
     }
 
     /// Creates a loader of every row whose integer column `key` equals the key (a one-to-many relation).
@@ -79,12 +100,26 @@ extension SQLiteSource {
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
     public func groupLoader<Row: Decodable & Sendable>(
-        _ rowType: Row.Type, table: String, key: String, orderBy: String? = nil, descending: Bool = false,
-        caching: Bool = true, maxBatchSize: Int? = nil, name: String? = nil
+        _ rowType: Row.Type,
+        table: String,
+        key: String,
+        orderBy: String? = nil,
+        descending: Bool = false,
+        caching: Bool = true,
+        maxBatchSize: Int? = nil,
+        name: String? = nil
     ) -> GroupLoader<Int, Row> {
         GroupLoader(
-            database: self, table: table, key: key, orderBy: orderBy, descending: descending, caching: caching,
-            maxBatchSize: maxBatchSize, name: name, reader: RowReader())
+            database: self,
+            table: table,
+            key: key,
+            orderBy: orderBy,
+            descending: descending,
+            caching: caching,
+            maxBatchSize: maxBatchSize,
+            name: name,
+            reader: RowReader()
+        )
     }
 
     /// Creates a loader of every row whose column `key` equals the key, with the key type taken from the context.
@@ -107,11 +142,26 @@ extension SQLiteSource {
     /// - Returns: The loader.
     @inlinable
     public func groupLoader<Key: SQLiteKey, Row: Decodable & Sendable>(
-        _ rowType: Row.Type, table: String, key: String, keyType: Key.Type = Key.self, orderBy: String? = nil,
-        descending: Bool = false, caching: Bool = true, maxBatchSize: Int? = nil, name: String? = nil
+        _ rowType: Row.Type,
+        table: String,
+        key: String,
+        keyType: Key.Type = Key.self,
+        orderBy: String? = nil,
+        descending: Bool = false,
+        caching: Bool = true,
+        maxBatchSize: Int? = nil,
+        name: String? = nil
     ) -> GroupLoader<Key, Row> {
         GroupLoader(
-            database: self, table: table, key: key, orderBy: orderBy, descending: descending, caching: caching,
-            maxBatchSize: maxBatchSize, name: name, reader: RowReader())
+            database: self,
+            table: table,
+            key: key,
+            orderBy: orderBy,
+            descending: descending,
+            caching: caching,
+            maxBatchSize: maxBatchSize,
+            name: name,
+            reader: RowReader()
+        )
     }
 }

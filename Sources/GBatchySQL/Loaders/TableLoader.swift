@@ -42,23 +42,38 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
 
     @usableFromInline
     init(
-        database: SQLiteSource, table: String, key: String, caching: Bool, maxBatchSize: Int?, name: String?,
+        database: SQLiteSource,
+        table: String,
+        key: String,
+        caching: Bool,
+        maxBatchSize: Int?,
+        name: String?,
         reader: RowReader<Key.SQLiteIdentity, Row>
     ) {
         let source = TableSource<Key.SQLiteIdentity, Row>(
-            database: database, table: table, keyColumn: key, orderBy: nil, descending: false, reader: reader)
+            database: database,
+            table: table,
+            keyColumn: key,
+            orderBy: nil,
+            descending: false,
+            reader: reader
+        )
         let answerRows = reader.answerRows
         self.source = source
         self.table = table
         self.keyColumn = key
         let column = key
         self.loader = Loader(
-            name: name ?? "\(table).\(key)", maxBatchSize: maxBatchSize, caching: caching, cachesErrors: false,
+            name: name ?? "\(table).\(key)",
+            maxBatchSize: maxBatchSize,
+            caching: caching,
+            cachesErrors: false,
             dispatchGroup: database.tableLoaders.dispatchGroup(of: database),
             results: { keys in
                 let (rows, failures) = try await source.fetch(keys)
                 return answerRows(keys, rows, failures, table, column)
-            })
+            }
+        )
         database.tableLoaders.registry.register(self, table: table)
     }
 

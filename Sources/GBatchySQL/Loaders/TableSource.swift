@@ -60,7 +60,11 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     let reader: RowReader<Key, Row>
 
     init(
-        database: SQLiteSource, table: String, keyColumn: String, orderBy: String?, descending: Bool,
+        database: SQLiteSource,
+        table: String,
+        keyColumn: String,
+        orderBy: String?,
+        descending: Bool,
         reader: RowReader<Key, Row>
     ) {
         self.database = database
@@ -122,7 +126,10 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// run again with the rebuilt statement if its SQL differs: an optional column that came back is read again, in
     /// the snapshot of the batch's rows.
     private func query(
-        _ statement: Statement, _ batch: EncodedKeys, _ keys: [Key], on connection: SQLiteSourceConnection,
+        _ statement: Statement,
+        _ batch: EncodedKeys,
+        _ keys: [Key],
+        on connection: SQLiteSourceConnection,
         rediscover: Bool
     ) throws -> Rows {
         let (table, readRows, sent, json) = (table, reader.readRows, batch.sent, batch.json)
@@ -193,8 +200,11 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     private func builtStatement(from schema: Schema) throws -> Statement {
         guard let existing = schema.columns else { throw SchemaError.unknownTable(table) }
         return try build(
-            existing: existing, keysSchema: keysSchema.withLock { $0 }, keyColumnInfo: schema.keyColumnInfo,
-            schemaVersion: schema.version)
+            existing: existing,
+            keysSchema: keysSchema.withLock { $0 },
+            keyColumnInfo: schema.keyColumnInfo,
+            schemaVersion: schema.version
+        )
     }
 
     /// The part of the schema a loader's statement is built from.
@@ -222,7 +232,8 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// Whether the `main` schema holds a table or view named `json_each`, which `main.json_each(?)` would name
     /// instead of the function.
     private func mainShadowsJSONEach() async throws -> Bool {
-        let sql = "SELECT count(*) FROM main.sqlite_schema WHERE type IN ('table', 'view')"
+        let sql =
+            "SELECT count(*) FROM main.sqlite_schema WHERE type IN ('table', 'view')"
             + " AND name = 'json_each' COLLATE NOCASE"
         return try await database.query(sql, as: Int.self).first ?? 0 > 0
     }
@@ -238,7 +249,10 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// and `'ann'` under `NOCASE`) both get it. SQLite walks the array and searches the key column's index for each
     /// element. A group loader with an `orderBy` also gets the ordered `IN` form (``Ordered``) where it is exact.
     func build(
-        existing: [String], keysSchema: String, keyColumnInfo: KeyColumnInfo?, schemaVersion: Int64
+        existing: [String],
+        keysSchema: String,
+        keyColumnInfo: KeyColumnInfo?,
+        schemaVersion: Int64
     ) throws -> Statement {
         func real(_ name: String) -> String? {
             // No real column contains NUL; Foundation's comparison would match one to a name cut at the NUL.
@@ -267,11 +281,16 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                 guard let name = real(column.name) else {
                     if column.isOptional { continue }  // decodes as nil
                     throw SchemaError.unknownColumn(
-                        column.name, role: "decoded by \(Row.self)", table: table, existingColumns: existing)
+                        column.name,
+                        role: "decoded by \(Row.self)",
+                        table: table,
+                        existingColumns: existing
+                    )
                 }
                 if name == key, keyIndex == nil { keyIndex = selected.count }
                 selected.append(
-                    name == column.name ? qualified(name) : "\(qualified(name)) AS \(sqlIdentifier(column.name))")
+                    name == column.name ? qualified(name) : "\(qualified(name)) AS \(sqlIdentifier(column.name))"
+                )
             }
         } else {
             selected = existing.map(qualified)
@@ -281,7 +300,8 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         // Last, so that the row's own columns keep their positions and names come first when decoding.
         let positionIndex = selected.count
         selected.append("\"k\".\"key\"")
-        var sql = "SELECT \(selected.joined(separator: ", ")) FROM \(keysSchema).json_each(?) AS \"k\""
+        var sql =
+            "SELECT \(selected.joined(separator: ", ")) FROM \(keysSchema).json_each(?) AS \"k\""
             + " JOIN \(sqlIdentifier(table)) AS \"t\" ON \(qualified(key)) = +\"k\".\"value\""
         var ordered: Ordered?
         if let order {
@@ -298,11 +318,17 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                     sql: "SELECT \(selected.joined(separator: ", ")) FROM \(sqlIdentifier(table)) AS \"t\" WHERE "
                         + "\(qualified(key)) IN (SELECT +value FROM \(keysSchema).json_each(?)) "
                         + "ORDER BY \(qualified(key)), \(qualified(order))\(direction)",
-                    keyIndex: Int32(keyIndex ?? 0), acceptsText: keyColumnInfo.keepsText)
+                    keyIndex: Int32(keyIndex ?? 0),
+                    acceptsText: keyColumnInfo.keepsText
+                )
             }
         }
         return Statement(
-            sql: sql, positionIndex: Int32(positionIndex), ordered: ordered, schemaVersion: schemaVersion)
+            sql: sql,
+            positionIndex: Int32(positionIndex),
+            ordered: ordered,
+            schemaVersion: schemaVersion
+        )
     }
 }
 

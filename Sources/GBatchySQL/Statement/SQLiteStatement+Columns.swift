@@ -14,14 +14,24 @@ extension SQLiteStatement {
         -> ColumnDecodingError
     {
         ColumnDecodingError(
-            kind: kind, column: column, expectedType: String(describing: type), found: value(at: index).description,
-            sql: sql, table: table)
+            kind: kind,
+            column: column,
+            expectedType: String(describing: type),
+            found: value(at: index).description,
+            sql: sql,
+            table: table
+        )
     }
 
     func missingColumnError(_ column: String, type: Any.Type) -> ColumnDecodingError {
         ColumnDecodingError(
-            kind: .missingColumn, column: column, expectedType: String(describing: type),
-            found: "columns: " + columnNames.joined(separator: ", "), sql: sql, table: table)
+            kind: .missingColumn,
+            column: column,
+            expectedType: String(describing: type),
+            found: "columns: " + columnNames.joined(separator: ", "),
+            sql: sql,
+            table: table
+        )
     }
 
     private func mismatch(at index: Int32, column: String, type: Any.Type) -> ColumnDecodingError {
@@ -100,7 +110,9 @@ extension SQLiteStatement {
         case SQLITE_BLOB:
             if sqlite3_column_bytes(handle, index) == 16, let pointer = sqlite3_column_blob(handle, index) {
                 var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-                withUnsafeMutableBytes(of: &uuid) { $0.copyMemory(from: UnsafeRawBufferPointer(start: pointer, count: 16)) }
+                withUnsafeMutableBytes(of: &uuid) {
+                    $0.copyMemory(from: UnsafeRawBufferPointer(start: pointer, count: 16))
+                }
                 return UUID(uuid: uuid)
             }
         default:

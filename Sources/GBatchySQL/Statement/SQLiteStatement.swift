@@ -54,8 +54,12 @@ package final class SQLiteStatement {
     private(set) var table: String?
 
     init(
-        handle: OpaquePointer, sql: String, connection: SQLiteSourceConnection, hasTrailingSQL: Bool,
-        writtenTables: Set<String>, transactionControl: TransactionControl?
+        handle: OpaquePointer,
+        sql: String,
+        connection: SQLiteSourceConnection,
+        hasTrailingSQL: Bool,
+        writtenTables: Set<String>,
+        transactionControl: TransactionControl?
     ) {
         self.handle = handle
         self.sql = sql
@@ -149,8 +153,13 @@ package final class SQLiteStatement {
         guard let startInstant else { return }
         self.startInstant = nil
         connection.record(
-            sql: sql, keyCount: keyCount, table: table, rowCount: rowCount,
-            duration: ContinuousClock.now - startInstant, error: error)
+            sql: sql,
+            keyCount: keyCount,
+            table: table,
+            rowCount: rowCount,
+            duration: ContinuousClock.now - startInstant,
+            error: error
+        )
     }
 
     /// Binds values to the `?` parameters, in order, and starts a new execution.
@@ -183,8 +192,11 @@ package final class SQLiteStatement {
                 sqliteValue = try checkedSQLiteValue(of: value)
             } catch {
                 let error = SQLiteSourceError(
-                    extendedResultCode: .mismatch, message: "cannot bind parameter \(index): \(error)", sql: sql,
-                    path: connection.path)
+                    extendedResultCode: .mismatch,
+                    message: "cannot bind parameter \(index): \(error)",
+                    sql: sql,
+                    path: connection.path
+                )
                 finishExecution(error: error)
                 throw error
             }
@@ -197,7 +209,9 @@ package final class SQLiteStatement {
             let error = SQLiteSourceError(
                 extendedResultCode: .range,
                 message: "the statement has \(parameterCount) parameter(s) but \(count) value(s) were bound",
-                sql: sql, path: connection.path)
+                sql: sql,
+                path: connection.path
+            )
             finishExecution(error: error)
             throw error
         }
@@ -213,8 +227,13 @@ package final class SQLiteStatement {
         case .text(let text):
             code = text.withCString { pointer in
                 sqlite3_bind_text64(
-                    handle, index, pointer, sqlite3_uint64(text.utf8.count), gbatchy_sqlite_transient(),
-                    UInt8(SQLITE_UTF8))
+                    handle,
+                    index,
+                    pointer,
+                    sqlite3_uint64(text.utf8.count),
+                    gbatchy_sqlite_transient(),
+                    UInt8(SQLITE_UTF8)
+                )
             }
         case .blob(let data):
             if data.isEmpty {
@@ -222,7 +241,12 @@ package final class SQLiteStatement {
             } else {
                 code = data.withUnsafeBytes { buffer in
                     sqlite3_bind_blob64(
-                        handle, index, buffer.baseAddress, sqlite3_uint64(buffer.count), gbatchy_sqlite_transient())
+                        handle,
+                        index,
+                        buffer.baseAddress,
+                        sqlite3_uint64(buffer.count),
+                        gbatchy_sqlite_transient()
+                    )
                 }
             }
         case .null:

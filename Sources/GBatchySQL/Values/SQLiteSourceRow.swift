@@ -46,7 +46,11 @@ public struct SQLiteSourceRow: Sendable, Hashable, Decodable {
         guard let rowDecoder = decoder as? RowDecoder else {
             throw DecodingError.typeMismatch(
                 SQLiteSourceRow.self,
-                .init(codingPath: decoder.codingPath, debugDescription: "SQLiteSourceRow decodes only from GBatchySQL rows"))
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "SQLiteSourceRow decodes only from GBatchySQL rows"
+                )
+            )
         }
         let statement = rowDecoder.statement
         columns = statement.columnNames
