@@ -26,7 +26,7 @@ import GBatchy
 /// ```
 ///
 /// `GroupLoader` is `Sendable`.
-public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable, TableCacheInvalidating {
+public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: KeyedLoader, TableCacheInvalidating {
     /// The core loader underneath, named `table.key[]` unless it was given a name: use it with ``BatchStatistics`` or other GBatchy helpers.
     /// Its keys are the keys' ``SQLiteKey/sqliteIdentity``, which tells keys apart as SQLite does.
     public let loader: Loader<Key.SQLiteIdentity, [Row]>
@@ -74,94 +74,10 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
         database.tableLoaders.registry.register(self, table: table)
     }
 
-    /// Loads the rows of `key`, or `[]` when there are none.
+    /// The core loader's key for `key`: its ``SQLiteKey/sqliteIdentity``.
     ///
-    /// ```swift
-    /// let posts = try await postsByAuthor.load(1)
-    /// ```
-    ///
-    /// - Parameter key: The key. A `nil` key answers `[]` without a query.
-    /// - Returns: The rows, in `orderBy` order.
-    /// - Throws: ``SchemaError``, ``SQLiteSourceError``, ``ColumnDecodingError``, ``TableLoaderError`` for an unsupported key,
-    ///   or `CancellationError`.
+    /// - Parameter key: A key.
+    /// - Returns: The key as the core loader tells keys apart.
     @inlinable
-    public nonisolated(nonsending) func load(_ key: Key) async throws -> [Row] {
-        try await loader.load(key.sqliteIdentity)
-    }
-
-    /// Queues `key` now and returns its pending rows, without creating a task.
-    ///
-    /// ```swift
-    /// let a = postsByAuthor.future(1), b = postsByAuthor.future(2)
-    /// let both = try await pget([a, b])
-    /// ```
-    ///
-    /// - Parameter key: The key.
-    /// - Returns: A future of the rows.
-    @inlinable
-    public func future(_ key: Key) -> BatchFuture<[Row]> {
-        loader.future(key.sqliteIdentity)
-    }
-
-    /// Loads many keys in one tick and keeps each key's own result.
-    ///
-    /// ```swift
-    /// let results = await postsByAuthor.loadMany([1, 2])
-    /// ```
-    ///
-    /// - Parameter keys: The keys, duplicates allowed.
-    /// - Returns: One result per key, in the order of `keys`.
-    @inlinable
-    public nonisolated(nonsending) func loadMany(_ keys: some Sequence<Key>) async -> [Result<[Row], any Error>] {
-        await loader.loadMany(keys.map { $0.sqliteIdentity })
-    }
-
-    /// Loads many keys in one tick and returns their rows.
-    ///
-    /// ```swift
-    /// let groups = try await postsByAuthor.loadAll([1, 2, 3])
-    /// ```
-    ///
-    /// - Parameter keys: The keys.
-    /// - Returns: One array of rows per key, in the order of `keys`.
-    /// - Throws: The error of the first failed key.
-    @inlinable
-    public nonisolated(nonsending) func loadAll(_ keys: some Sequence<Key>) async throws -> [[Row]] {
-        try await loader.loadAll(keys.map { $0.sqliteIdentity })
-    }
-
-    /// Puts `rows` in the current context's cache for `key`, unless the key is cached already.
-    ///
-    /// ```swift
-    /// postsByAuthor.prime(6, [])
-    /// ```
-    ///
-    /// - Parameters:
-    ///   - key: The key.
-    ///   - rows: The key's rows.
-    @inlinable
-    public func prime(_ key: Key, _ rows: [Row]) {
-        loader.prime(key.sqliteIdentity, rows)
-    }
-
-    /// Removes `key` from the current context's cache.
-    ///
-    /// ```swift
-    /// postsByAuthor.clear(1)
-    /// ```
-    ///
-    /// - Parameter key: The key.
-    @inlinable
-    public func clear(_ key: Key) {
-        loader.clear(key.sqliteIdentity)
-    }
-
-    /// Empties this loader's cache in the current context.
-    ///
-    /// ```swift
-    /// postsByAuthor.clearAll()
-    /// ```
-    public func clearAll() {
-        loader.clearAll()
-    }
+    public func loaderKey(_ key: Key) -> Key.SQLiteIdentity { key.sqliteIdentity }
 }

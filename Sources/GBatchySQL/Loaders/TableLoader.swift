@@ -30,7 +30,7 @@ import GBatchy
 ///
 /// A key that matches two rows fails with ``TableLoaderError/Code/duplicateKey``: use a ``GroupLoader`` for keys
 /// that are not unique. `TableLoader` is `Sendable`.
-public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable, TableCacheInvalidating {
+public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: KeyedLoader, TableCacheInvalidating {
     /// The core loader underneath, named `table.key` unless it was given a name: use it with ``BatchStatistics`` or other GBatchy helpers. Its
     /// keys are the keys' ``SQLiteKey/sqliteIdentity``, which tells keys apart as SQLite does.
     public let loader: Loader<Key.SQLiteIdentity, Row?>
@@ -77,23 +77,6 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
         database.tableLoaders.registry.register(self, table: table)
     }
 
-    /// Loads the row of `key`, or `nil` when the table has none.
-    ///
-    /// Inside a context the key joins the tick's query; a key loaded before in the context comes from its cache.
-    ///
-    /// ```swift
-    /// let user = try await users.load(1)
-    /// ```
-    ///
-    /// - Parameter key: The key. A `nil` key answers `nil` without a query.
-    /// - Returns: The row, or `nil`.
-    /// - Throws: ``SchemaError``, ``SQLiteSourceError``, ``ColumnDecodingError``, ``TableLoaderError`` for a duplicate or
-    ///   unsupported key, or `CancellationError`.
-    @inlinable
-    public nonisolated(nonsending) func load(_ key: Key) async throws -> Row? {
-        try await loader.load(key.sqliteIdentity)
-    }
-
     /// Loads the row of `key`, and throws when the table has none.
     ///
     /// ```swift
@@ -112,79 +95,10 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Senda
         return row
     }
 
-    /// Queues `key` now and returns its pending row, without creating a task.
+    /// The core loader's key for `key`: its ``SQLiteKey/sqliteIdentity``.
     ///
-    /// ```swift
-    /// let a = users.future(1), b = users.future(2)
-    /// let both = try await pget([a, b])
-    /// ```
-    ///
-    /// - Parameter key: The key.
-    /// - Returns: A future of the row, or of `nil`.
+    /// - Parameter key: A key.
+    /// - Returns: The key as the core loader tells keys apart.
     @inlinable
-    public func future(_ key: Key) -> BatchFuture<Row?> {
-        loader.future(key.sqliteIdentity)
-    }
-
-    /// Loads many keys in one tick and keeps each key's own result.
-    ///
-    /// ```swift
-    /// let results = await users.loadMany([1, 2, 7])
-    /// ```
-    ///
-    /// - Parameter keys: The keys, duplicates allowed.
-    /// - Returns: One result per key, in the order of `keys`.
-    @inlinable
-    public nonisolated(nonsending) func loadMany(_ keys: some Sequence<Key>) async -> [Result<Row?, any Error>] {
-        await loader.loadMany(keys.map { $0.sqliteIdentity })
-    }
-
-    /// Loads many keys in one tick and returns their rows (`nil` for missing ones).
-    ///
-    /// ```swift
-    /// let team = try await users.loadAll([1, 2, 3])
-    /// ```
-    ///
-    /// - Parameter keys: The keys.
-    /// - Returns: One row or `nil` per key, in the order of `keys`.
-    /// - Throws: The error of the first failed key.
-    @inlinable
-    public nonisolated(nonsending) func loadAll(_ keys: some Sequence<Key>) async throws -> [Row?] {
-        try await loader.loadAll(keys.map { $0.sqliteIdentity })
-    }
-
-    /// Puts `row` in the current context's cache for `key`, unless the key is cached already.
-    ///
-    /// ```swift
-    /// users.prime(1, User(id: 1, handle: "alice"))
-    /// ```
-    ///
-    /// - Parameters:
-    ///   - key: The key.
-    ///   - row: The row, or `nil` to record that there is none.
-    @inlinable
-    public func prime(_ key: Key, _ row: Row?) {
-        loader.prime(key.sqliteIdentity, row)
-    }
-
-    /// Removes `key` from the current context's cache.
-    ///
-    /// ```swift
-    /// users.clear(1)
-    /// ```
-    ///
-    /// - Parameter key: The key.
-    @inlinable
-    public func clear(_ key: Key) {
-        loader.clear(key.sqliteIdentity)
-    }
-
-    /// Empties this loader's cache in the current context.
-    ///
-    /// ```swift
-    /// users.clearAll()
-    /// ```
-    public func clearAll() {
-        loader.clearAll()
-    }
+    public func loaderKey(_ key: Key) -> Key.SQLiteIdentity { key.sqliteIdentity }
 }
