@@ -49,6 +49,7 @@ struct KeyedLoaderTests {
             users.clearAll()
             #expect(try await users.loadAll([UserID(raw: 2), UserID(raw: 5)]) == ["user 2", "user 5"])
         }
-        #expect(users.batches.withLock { $0 } == [[3, 4, 1, 2], [1], [2, 5]])  // the body queues before its child tasks run
+        // The body queues its keys before its child tasks run.
+        #expect(users.batches.withLock { $0 } == [[3, 4, 1, 2], [1], [2, 5]])
     }
 }
