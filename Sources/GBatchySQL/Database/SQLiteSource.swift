@@ -355,12 +355,6 @@ public final class SQLiteSource: Sendable {
     }
 }
 
-/// The result of an `execute` job: the tables it may have written (committed or rolled back) and the error, if any.
-struct WriteOutcome: Sendable {
-    let touchedTables: Set<String>
-    let error: (any Error)?
-}
-
 extension SQLiteSourceConnection {
     /// Reads page 1 without writing anything, so that a file that is not a database fails before any change.
     func validateIsDatabase() throws {
