@@ -196,6 +196,14 @@ struct InteropCheck {
             "SQLiteTextKey does not tell canonically equivalent strings apart"
         )
 
+        // The key and value protocols' members on the standard types, which GRDB and SQLiteNIO extend too.
+        let literal: SQLiteValue = 3
+        let element = try 3.sqliteJSONElement()
+        report.check(
+            Int(sqliteKeyValue: literal) == 3 && 3.sqliteValue == literal && 3.sqliteIdentity == 3 && element == "3",
+            "Int as an SQLiteKey: \(String(describing: element))"
+        )
+
         // Connections, rows and values.
         let changed = try await db.write { (connection: SQLiteSourceConnection) in
             let arguments: [any SQLiteBindable] = [authorCount + 1, "author \(authorCount + 1)"]
@@ -256,7 +264,7 @@ struct InteropCheck {
         let ids = Array(1...10)
 
         try await withBatchContext {
-            let future: BatchFuture<Int> = doubled.future(4).map { $0 + 1 }
+            let future: BatchFuture<Int> = doubled.future(4).map { $0 + 1 }.flatMap { immediate($0) }
             let task: BatchTask<Int> = spawn { try await squares.load(3) }
             let (nine, alsoNine) = try await pget(future, task)
             report.check(nine == 9 && alsoNine == 9, "pget of a future and a task: \(nine), \(alsoNine)")
@@ -271,6 +279,8 @@ struct InteropCheck {
             var finished: [Int] = []
             for try await done in iwait(tasks) { finished.append(try await done.value) }
             report.check(finished.sorted() == ids.map { $0 * $0 }, "iwait yielded \(finished)")
+            let allSquares = try await pget(tasks)
+            report.check(allSquares == ids.map { $0 * $0 }, "pget of tasks: \(allSquares)")
             let firstTwo = try await wait(tasks, count: 2)
             let all = try await wait(tasks)
             report.check(firstTwo.count == 2 && all.count == ids.count, "wait: \(firstTwo.count), \(all.count)")
@@ -289,8 +299,15 @@ struct InteropCheck {
 
             let pool = BatchPool(size: 2)
             let pooled = try await pool.pmap(ids) { try await doubled($0) }
+            let pooledTask: BatchTask<Int> = pool.spawn { try await squares.load(5) }
+            var streamed: [Int] = []
+            for try await value in pool.imap(ids, { try await doubled($0) }) { streamed.append(value) }
+            _ = try await pooledTask.value
             await pool.waitAvailable()
-            report.check(pooled == ids.map { $0 * 2 } && !pool.isFull, "the pool's pmap: \(pooled)")
+            report.check(
+                pooled == ids.map { $0 * 2 } && streamed == pooled && !pool.isFull,
+                "the pool's pmap and imap: \(pooled), \(streamed)"
+            )
 
             let held = try await BatchContext.holdingDispatch { try await immediate(7).value }
             report.check(held == 7, "holdingDispatch returned \(held)")
