@@ -164,6 +164,10 @@ struct InteropCheck {
             orderBy: "id"
         )
         let authorsByName: TableLoader<SQLiteTextKey, Author> = db.loader(Author.self, table: "author", key: "name")
+        // Every loader shape is a KeyedLoader: code generic over it takes any of them.
+        func loadThrough<L: KeyedLoader>(_ loader: L, _ key: L.Key) async throws -> L.Value {
+            try await loader.load(key)
+        }
         let ids = Array(1...authorCount)
 
         // The request: every author with the titles of their posts, loaded one author at a time.
@@ -189,7 +193,7 @@ struct InteropCheck {
         )
 
         // A text key, compared by its bytes.
-        let third = try await withBatchContext { try await authorsByName.load(SQLiteTextKey("author 3")) }
+        let third = try await withBatchContext { try await loadThrough(authorsByName, SQLiteTextKey("author 3")) }
         report.check(third?.id == 3, "the author named \"author 3\" is \(String(describing: third))")
         report.check(
             distinctKeyCount([SQLiteTextKey("\u{E9}"), SQLiteTextKey("e\u{301}"), SQLiteTextKey("\u{E9}")]) == 2,
