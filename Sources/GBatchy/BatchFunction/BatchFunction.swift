@@ -111,7 +111,8 @@ public final class BatchFunction<Input: Sendable, Output: Sendable>: Sendable {
     @inlinable
     public nonisolated(nonsending) func callAsFunction(_ input: Input) async throws -> Output {
         try Task.checkCancellation()
-        return try await (BatchContext.current ?? BatchContext()).value(of: input, in: self)
+        let context = BatchContext.current ?? BatchContext()
+        return try await context.value(of: context.checkedSlot(for: input, in: self))
     }
 
     /// Queues `input` now and returns its pending output, without creating a task (gbatchy's `as_future=True`).

@@ -12,7 +12,8 @@ extension Loader {
     @inlinable
     public nonisolated(nonsending) func load(_ key: Key) async throws -> Value {
         try Task.checkCancellation()
-        return try await (BatchContext.current ?? BatchContext()).value(of: key, in: self)
+        let context = BatchContext.current ?? BatchContext()
+        return try await context.value(of: context.checkedSlot(for: key, in: self))
     }
 
     /// Queues `key` now and returns its pending value, without creating a task (gbatchy's `as_future=True`).

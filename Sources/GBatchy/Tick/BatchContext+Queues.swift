@@ -25,18 +25,22 @@ extension ContextState {
 }
 
 extension BatchContext {
-    /// Queues `key` in `owner`'s queue, if no slot answers it yet, and waits for its value.
+    /// The slot of `key` in `owner`'s queue, queuing the key if needed, checked for waiting: its result, or a waiter
+    /// identifier to pass to `value(of:)`.
+    ///
+    /// Synchronous, so that `load` and a batch function's call await `value(of:)` directly,
+    /// with no async frame in between.
     @inlinable
-    nonisolated(nonsending) func value<Owner: QueueOwner>(
-        of key: Owner.Cache.Key,
+    func checkedSlot<Owner: QueueOwner>(
+        for key: Owner.Cache.Key,
         in owner: Owner
-    ) async throws -> Owner.Cache.Value {
+    ) -> ReadyOrWaiter<Owner.Cache.Value> {
         let (check, wake) = state.withLock { state in
             let (slot, wake) = state.queue(of: owner, in: self).slot(for: key, in: &state)
             return (state.check(slot), wake)
         }
         if wake { scheduleDrain() }
-        return try await value(of: check)
+        return check
     }
 
     /// The slot of `key` in `owner`'s queue, queuing the key if needed.
