@@ -19,7 +19,10 @@ public struct BatchStatistics: Sendable, Hashable, CustomStringConvertible {
     public var ticks: Int
     /// The counters of each loader and batch function, by name. Two loaders with the same name share an entry.
     public var loaders: [String: LoaderStatistics] = [:]
-    /// The number of times a task suspended to wait for a batch.
+    /// The number of times a task suspended on a batch: awaiting a key's value (`load`, a future, a batch function
+    /// call), the batches of a `loadMany`, or a future made with `map` or `flatMap`. Awaiting a task (a
+    /// ``BatchTask``, the tasks of ``pmap(_:_:)`` or ``wait(_:count:)``) is not counted: the waits of the awaited
+    /// task are, so that each wait on a batch counts once.
     public var waitersSuspended: Int
     /// The number of times a suspended task was resumed, by a result or by cancellation. Equal to
     /// ``waitersSuspended`` once nothing waits: a difference after the work is done is a leaked continuation.
