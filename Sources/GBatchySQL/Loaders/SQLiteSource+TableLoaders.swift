@@ -17,6 +17,9 @@ extension SQLiteSource {
     ///   - rowType: The row type, decoded by column name; only the columns it decodes are selected.
     ///   - table: The table name (quoted in SQL; checked against the schema).
     ///   - key: The key column, unique in the table.
+    ///   - filter: A fixed SQL expression every row must also match (`deleted_at IS NULL`), part of the loader's
+    ///     identity; checked to be one expression with only `?` parameters (``LoaderDefinitionError``).
+    ///   - values: The values of the filter's `?` parameters, in order; always bound.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
     ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
@@ -27,6 +30,8 @@ extension SQLiteSource {
         _ rowType: Row.Type,
         table: String,
         key: String,
+        where filter: String? = nil,
+        _ values: [any SQLiteBindable] = [],
         caching: Bool = true,
         maxBatchSize: Int? = nil,
         name: String? = nil
@@ -38,6 +43,8 @@ extension SQLiteSource {
             caching: caching,
             maxBatchSize: maxBatchSize,
             name: name,
+            filter: filter,
+            values: values,
             reader: RowReader()
         )
     }
@@ -53,6 +60,9 @@ extension SQLiteSource {
     ///   - rowType: The row type, decoded by column name.
     ///   - table: The table name.
     ///   - key: The key column, unique in the table.
+    ///   - filter: A fixed SQL expression every row must also match (`deleted_at IS NULL`), part of the loader's
+    ///     identity; checked to be one expression with only `?` parameters (``LoaderDefinitionError``).
+    ///   - values: The values of the filter's `?` parameters, in order; always bound.
     ///   - keyType: The key type: `Int`, `Int64`, `String`, `UUID` or an optional of one.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
@@ -65,6 +75,8 @@ extension SQLiteSource {
         table: String,
         key: String,
         keyType: Key.Type = Key.self,
+        where filter: String? = nil,
+        _ values: [any SQLiteBindable] = [],
         caching: Bool = true,
         maxBatchSize: Int? = nil,
         name: String? = nil
@@ -76,6 +88,8 @@ extension SQLiteSource {
             caching: caching,
             maxBatchSize: maxBatchSize,
             name: name,
+            filter: filter,
+            values: values,
             reader: RowReader()
         )
     }
@@ -91,8 +105,13 @@ extension SQLiteSource {
     ///   - rowType: The row type, decoded by column name.
     ///   - table: The table name.
     ///   - key: The column compared with the key.
+    ///   - filter: A fixed SQL expression every row must also match (`status = ?`), part of the loader's identity;
+    ///     checked to be one expression with only `?` parameters (``LoaderDefinitionError``).
+    ///   - values: The values of the filter's `?` parameters, in order; always bound.
     ///   - orderBy: The column that orders each key's rows, or `nil` for SQLite's order.
     ///   - descending: Whether `orderBy` sorts descending.
+    ///   - limit: At most this many rows for each key (the first in `orderBy` order), or `nil` for all of them:
+    ///     one statement with a `row_number()` window.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
     ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
@@ -103,8 +122,11 @@ extension SQLiteSource {
         _ rowType: Row.Type,
         table: String,
         key: String,
+        where filter: String? = nil,
+        _ values: [any SQLiteBindable] = [],
         orderBy: String? = nil,
         descending: Bool = false,
+        limit: Int? = nil,
         caching: Bool = true,
         maxBatchSize: Int? = nil,
         name: String? = nil
@@ -118,6 +140,9 @@ extension SQLiteSource {
             caching: caching,
             maxBatchSize: maxBatchSize,
             name: name,
+            filter: filter,
+            values: values,
+            limit: limit,
             reader: RowReader()
         )
     }
@@ -133,8 +158,13 @@ extension SQLiteSource {
     ///   - table: The table name.
     ///   - key: The column compared with the key.
     ///   - keyType: The key type.
+    ///   - filter: A fixed SQL expression every row must also match (`status = ?`), part of the loader's identity;
+    ///     checked to be one expression with only `?` parameters (``LoaderDefinitionError``).
+    ///   - values: The values of the filter's `?` parameters, in order; always bound.
     ///   - orderBy: The column that orders each key's rows, or `nil` for SQLite's order.
     ///   - descending: Whether `orderBy` sorts descending.
+    ///   - limit: At most this many rows for each key (the first in `orderBy` order), or `nil` for all of them:
+    ///     one statement with a `row_number()` window.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
     ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
@@ -146,8 +176,11 @@ extension SQLiteSource {
         table: String,
         key: String,
         keyType: Key.Type = Key.self,
+        where filter: String? = nil,
+        _ values: [any SQLiteBindable] = [],
         orderBy: String? = nil,
         descending: Bool = false,
+        limit: Int? = nil,
         caching: Bool = true,
         maxBatchSize: Int? = nil,
         name: String? = nil
@@ -161,6 +194,9 @@ extension SQLiteSource {
             caching: caching,
             maxBatchSize: maxBatchSize,
             name: name,
+            filter: filter,
+            values: values,
+            limit: limit,
             reader: RowReader()
         )
     }
