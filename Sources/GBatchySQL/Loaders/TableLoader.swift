@@ -40,6 +40,8 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Keyed
     public let keyColumn: String
     /// The fixed filter (`where:`), or `nil`.
     public let filter: String?
+    /// The loader of ``list(where:_:orderBy:descending:limit:)``, one statement per list query.
+    let lists: Loader<ListQuery, [Row]>
     private let source: TableSource<Key.SQLiteIdentity, Row>
 
     @usableFromInline
@@ -69,8 +71,9 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Keyed
         self.keyColumn = key
         let column = key
         self.filter = filter
-        self.loader = Loader(
-            name: name ?? "\(table).\(key)" + (filter.map { " where \($0)" } ?? ""),
+        let loaderName = name ?? "\(table).\(key)" + (filter.map { " where \($0)" } ?? "")
+        let loader = Loader(
+            name: loaderName,
             maxBatchSize: maxBatchSize,
             caching: caching,
             cachesErrors: false,
@@ -80,7 +83,10 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Keyed
                 return answerRows(keys, rows, failures, table, column)
             }
         )
+        self.loader = loader
+        self.lists = listLoader(name: "\(loaderName) list", caching: caching, source: source, priming: loader)
         database.tableLoaders.registry.register(self, table: table)
+        database.tableLoaders.registry.register(lists, table: table)
         // A filtered loader answers `nil` for rows outside its filter: rows read by others must not prime it.
         if filter == nil { database.tableLoaders.identities.register(self, table: table, rowType: Row.self) }
     }

@@ -38,7 +38,9 @@ extension TableSource {
                 schemaVersion: schemaVersion,
                 values: values,
                 identityIndex: identity.map { Int32($0) },
-                primaryKey: identity == nil ? nil : schema?.primaryKey
+                primaryKey: identity == nil ? nil : schema?.primaryKey,
+                rowColumns: rowColumns,
+                existingColumns: existing
             )
         }
 

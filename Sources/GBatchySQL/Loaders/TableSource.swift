@@ -26,6 +26,10 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         var identityIndex: Int32?
         /// The primary key column that ``identityIndex`` reads.
         var primaryKey: String?
+        /// The row's columns as selected (qualified), first in every result, for the list query of a by-key loader.
+        var rowColumns: [String] = []
+        /// The table's real columns, which a list query's `orderBy` is checked against.
+        var existingColumns: [String] = []
 
         /// Whether `other` sends the same SQL, whatever schema version each was built from.
         func hasSameSQL(as other: Statement) -> Bool {
@@ -196,9 +200,14 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         return try query(current, batch, keys, primes: primes, on: connection, rediscover: false)
     }
 
+    /// Forgets the built statement, so that the next batch checks the schema again.
+    func forgetStatement() {
+        statement.withLock { $0 = nil }
+    }
+
     /// The statement, checking the schema on first use. A failed check is not remembered: the next batch checks
     /// again, so a table created later is found.
-    private func checkedStatement() async throws -> Statement {
+    func checkedStatement() async throws -> Statement {
         if let statement = statement.withLock({ $0 }) { return statement }
         let built = try await buildFromSchema()
         statement.withLock { $0 = built }
@@ -396,7 +405,9 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             ordered: ordered,
             schemaVersion: schemaVersion,
             identityIndex: identityIndex.map { Int32($0) },
-            primaryKey: identityIndex == nil ? nil : primaryKey
+            primaryKey: identityIndex == nil ? nil : primaryKey,
+            rowColumns: rowColumns,
+            existingColumns: existing
         )
     }
 }
