@@ -96,17 +96,18 @@ extension TableSource {
         }
         let position = selected.count
         let direction = descending ? " DESC" : ""
-        let columns = selected.joined(separator: ", ")
+        // Each row's columns, then its key's position (a row type may select no column at all).
+        func columns(_ position: String) -> String { (selected + [position]).joined(separator: ", ") }
 
         if shape.limit != nil {
             let window = "PARTITION BY \"k\".\"key\"" + (order.map { " ORDER BY \(qualified($0))\(direction)" } ?? "")
             let sql =
-                "SELECT * FROM (SELECT \(columns), \"k\".\"key\" AS \"gbatchy_key\", row_number() OVER (\(window))"
+                "SELECT * FROM (SELECT \(columns("\"k\".\"key\" AS \"gbatchy_key\"")), row_number() OVER (\(window))"
                 + " AS \"gbatchy_rank\" FROM \(from)) WHERE \"gbatchy_rank\" <= ? ORDER BY \"gbatchy_key\", \"gbatchy_rank\""
             return statement(sql, position: position, identity: identity)
         }
 
-        var sql = "SELECT \(columns), \"k\".\"key\" FROM \(from)"
+        var sql = "SELECT \(columns("\"k\".\"key\"")) FROM \(from)"
         var ordered: Ordered?
         if let order {
             sql += " ORDER BY \"k\".\"key\", \(qualified(order))\(direction)"
