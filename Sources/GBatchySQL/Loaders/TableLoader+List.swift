@@ -46,6 +46,20 @@ extension TableLoader {
     }
 }
 
+extension TableLoader {
+    /// Empties this loader's cache in the current context, the rows it loaded by key and the lists it read.
+    ///
+    /// A write to the table made inside the context calls it.
+    ///
+    /// ```swift
+    /// albums.clearAll()
+    /// ```
+    public func clearAll() {
+        loader.clearAll()
+        lists.clearAll()
+    }
+}
+
 /// The list loader of a by-key loader: each list query read with ``TableSource/list(_:)``, its rows priming `loader`
 /// by their key column.
 func listLoader<Key: SQLiteKey, Row: Decodable & Sendable>(

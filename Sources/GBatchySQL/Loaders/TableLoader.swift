@@ -86,7 +86,6 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Keyed
         self.loader = loader
         self.lists = listLoader(name: "\(loaderName) list", caching: caching, source: source, priming: loader)
         database.tableLoaders.registry.register(self, table: table)
-        database.tableLoaders.registry.register(lists, table: table)
         // A filtered loader answers `nil` for rows outside its filter: rows read by others must not prime it.
         if filter == nil { database.tableLoaders.identities.register(self, table: table, rowType: Row.self) }
     }
