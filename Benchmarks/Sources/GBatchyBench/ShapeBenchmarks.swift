@@ -9,26 +9,7 @@ extension SQLBenchmarks {
     func shapeRows(parents: [Int64], raw: RawSQLite) async throws -> [Row] {
         let db = try SQLiteSource(path: path, configuration: .init(isQueryLogEnabled: false))
         defer { Task { await db.close() } }
-        let latest = db.groupLoader(
-            Item.self,
-            table: "items",
-            key: "parent_id",
-            keyType: Int64.self,
-            orderBy: "id",
-            descending: true,
-            limit: 3
-        )
-        let count = db.countLoader(table: "items", key: "parent_id", keyType: Int64.self)
-        // `items` is its own join table here: parent → child rows (`from`) → the rows by primary key (`to`).
-        let through = db.groupLoader(
-            Item.self,
-            table: "items",
-            through: "items",
-            from: "parent_id",
-            to: "id",
-            keyType: Int64.self,
-            orderBy: "id"
-        )
+        let (latest, count, through) = Self.loaders(db)
         let sql = try await Self.sentSQL(path: path, parents: parents)
         let json = { "[" + parents.map { String($0) }.joined(separator: ",") + "]" }
 
@@ -112,30 +93,41 @@ extension SQLBenchmarks {
         return rows
     }
 
+    /// The three loaders: the 3 latest children of each parent, the children's count, and the children through
+    /// `items` as its own join table (parent → child rows by `parent_id`, then the rows by primary key).
+    private static func loaders(
+        _ db: SQLiteSource
+    ) -> (GroupLoader<Int64, Item>, CountLoader<Int64>, GroupLoader<Int64, Item>) {
+        (
+            db.groupLoader(
+                Item.self,
+                table: "items",
+                key: "parent_id",
+                keyType: Int64.self,
+                orderBy: "id",
+                descending: true,
+                limit: 3
+            ),
+            db.countLoader(table: "items", key: "parent_id", keyType: Int64.self),
+            db.groupLoader(
+                Item.self,
+                table: "items",
+                through: "items",
+                from: "parent_id",
+                to: "id",
+                keyType: Int64.self,
+                orderBy: "id"
+            )
+        )
+    }
+
     /// The statements the three shape loaders send, read from the query log of a database of their own.
-    private static func sentSQL(path: String, parents: [Int64]) async throws -> (
-        latest: String, count: String, through: String
-    ) {
+    private static func sentSQL(
+        path: String,
+        parents: [Int64]
+    ) async throws -> (latest: String, count: String, through: String) {
         let db = try SQLiteSource(path: path)
-        let latest = db.groupLoader(
-            Item.self,
-            table: "items",
-            key: "parent_id",
-            keyType: Int64.self,
-            orderBy: "id",
-            descending: true,
-            limit: 3
-        )
-        let count = db.countLoader(table: "items", key: "parent_id", keyType: Int64.self)
-        let through = db.groupLoader(
-            Item.self,
-            table: "items",
-            through: "items",
-            from: "parent_id",
-            to: "id",
-            keyType: Int64.self,
-            orderBy: "id"
-        )
+        let (latest, count, through) = loaders(db)
         func last() -> String { db.queryLog.entries.last { $0.keyCount != nil }?.sql ?? "" }
         _ = try await withBatchContext { try await latest.loadAll(parents) }
         let latestSQL = last()

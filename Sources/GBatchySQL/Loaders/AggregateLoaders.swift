@@ -12,54 +12,7 @@ import GBatchy
 /// let commentCount = db.countLoader(table: "comments", key: "post_id")
 /// let counts = try await commentCount.loadAll([1, 2, 3])   // [3, 0, 1]: one query
 /// ```
-///
-/// `CountLoader` is `Sendable`.
-public final class CountLoader<Key: SQLiteKey>: KeyedLoader, TableCacheInvalidating {
-    /// The core loader underneath, named `table.key count` unless it was given a name.
-    public let loader: Loader<Key.SQLiteIdentity, Int>
-    /// The table the loader counts rows of.
-    public let table: String
-    /// The column compared with the key.
-    public let keyColumn: String
-    /// The fixed filter (`where:`), or `nil`.
-    public let filter: String?
-
-    @usableFromInline
-    init(
-        database: SQLiteSource,
-        table: String,
-        key: String,
-        filter: String?,
-        values: [any SQLiteBindable],
-        caching: Bool,
-        maxBatchSize: Int?,
-        name: String?,
-        reader: RowReader<Key.SQLiteIdentity, Int>
-    ) {
-        self.table = table
-        self.keyColumn = key
-        self.filter = filter
-        loader = aggregateLoader(
-            .count,
-            database: database,
-            table: table,
-            key: key,
-            filter: filter.map { SQLFilter(sql: $0, values: values) },
-            caching: caching,
-            maxBatchSize: maxBatchSize,
-            name: name,
-            reader: reader
-        ) { $0 ?? 0 }
-        database.tableLoaders.registry.register(self, table: table)
-    }
-
-    /// The core loader's key for `key`: its ``SQLiteKey/sqliteIdentity``.
-    ///
-    /// - Parameter key: A key.
-    /// - Returns: The key as the core loader tells keys apart.
-    @inlinable
-    public func loaderKey(_ key: Key) -> Key.SQLiteIdentity { key.sqliteIdentity }
-}
+public typealias CountLoader<Key: SQLiteKey> = AggregateLoader<Key, Int>
 
 /// Loads whether a table has a row with each key, one query per tick for all the keys loaded concurrently in a
 /// context.
@@ -73,12 +26,15 @@ public final class CountLoader<Key: SQLiteKey>: KeyedLoader, TableCacheInvalidat
 /// let hasComments = db.existsLoader(table: "comments", key: "post_id")
 /// if try await hasComments.load(7) { print("post 7 has comments") }
 /// ```
+public typealias ExistsLoader<Key: SQLiteKey> = AggregateLoader<Key, Bool>
+
+/// Loads one number per key from a table: a ``CountLoader`` (`Int`) or an ``ExistsLoader`` (`Bool`).
 ///
-/// `ExistsLoader` is `Sendable`.
-public final class ExistsLoader<Key: SQLiteKey>: KeyedLoader, TableCacheInvalidating {
-    /// The core loader underneath, named `table.key exists` unless it was given a name.
-    public let loader: Loader<Key.SQLiteIdentity, Bool>
-    /// The table the loader looks for rows in.
+/// `AggregateLoader` is `Sendable`.
+public final class AggregateLoader<Key: SQLiteKey, Value: Sendable>: KeyedLoader, TableCacheInvalidating {
+    /// The core loader underneath, named `table.key count` (or `exists`) unless it was given a name.
+    public let loader: Loader<Key.SQLiteIdentity, Value>
+    /// The table the loader reads.
     public let table: String
     /// The column compared with the key.
     public let keyColumn: String
@@ -87,6 +43,7 @@ public final class ExistsLoader<Key: SQLiteKey>: KeyedLoader, TableCacheInvalida
 
     @usableFromInline
     init(
+        counts: Bool,
         database: SQLiteSource,
         table: String,
         key: String,
@@ -95,22 +52,36 @@ public final class ExistsLoader<Key: SQLiteKey>: KeyedLoader, TableCacheInvalida
         caching: Bool,
         maxBatchSize: Int?,
         name: String?,
-        reader: RowReader<Key.SQLiteIdentity, Int>
+        reader: RowReader<Key.SQLiteIdentity, Int>,
+        answer: @escaping @Sendable (Int?) -> Value
     ) {
         self.table = table
         self.keyColumn = key
         self.filter = filter
-        loader = aggregateLoader(
-            .exists,
+        let aggregate: LoaderShape.Aggregate = counts ? .count : .exists
+        let source = TableSource<Key.SQLiteIdentity, Int>(
             database: database,
             table: table,
-            key: key,
-            filter: filter.map { SQLFilter(sql: $0, values: values) },
-            caching: caching,
-            maxBatchSize: maxBatchSize,
-            name: name,
+            keyColumn: key,
+            orderBy: nil,
+            descending: false,
+            shape: LoaderShape(filter: filter.map { SQLFilter(sql: $0, values: values) }, aggregate: aggregate),
             reader: reader
-        ) { $0 != nil }
+        )
+        let answerRows = reader.answerRows
+        let defaultName =
+            "\(table).\(key) \(aggregate == .count ? "count" : "exists")" + (filter.map { " where \($0)" } ?? "")
+        loader = Loader(
+            name: name ?? defaultName,
+            maxBatchSize: maxBatchSize,
+            caching: caching,
+            cachesErrors: false,
+            dispatchGroup: database.tableLoaders.dispatchGroup(of: database),
+            results: { keys in
+                let (rows, failures) = try await source.fetch(keys)
+                return answerRows(keys, rows, failures, table, key).map { $0.map(answer) }
+            }
+        )
         database.tableLoaders.registry.register(self, table: table)
     }
 
@@ -120,45 +91,6 @@ public final class ExistsLoader<Key: SQLiteKey>: KeyedLoader, TableCacheInvalida
     /// - Returns: The key as the core loader tells keys apart.
     @inlinable
     public func loaderKey(_ key: Key) -> Key.SQLiteIdentity { key.sqliteIdentity }
-}
-
-/// The core loader of a count or exists loader: one number per key from a ``TableSource`` of that aggregate, turned
-/// into the answer by `answer` (`nil` for a key without a row).
-private func aggregateLoader<Key: SQLiteKey, Value: Sendable>(
-    _ aggregate: LoaderShape.Aggregate,
-    database: SQLiteSource,
-    table: String,
-    key: String,
-    filter: SQLFilter?,
-    caching: Bool,
-    maxBatchSize: Int?,
-    name: String?,
-    reader: RowReader<Key, Int>,
-    answer: @escaping @Sendable (Int?) -> Value
-) -> Loader<Key, Value> {
-    let source = TableSource<Key, Int>(
-        database: database,
-        table: table,
-        keyColumn: key,
-        orderBy: nil,
-        descending: false,
-        shape: LoaderShape(filter: filter, aggregate: aggregate),
-        reader: reader
-    )
-    let answerRows = reader.answerRows
-    var defaultName = "\(table).\(key) \(aggregate == .count ? "count" : "exists")"
-    if let filter { defaultName += " where \(filter.sql)" }
-    return Loader(
-        name: name ?? defaultName,
-        maxBatchSize: maxBatchSize,
-        caching: caching,
-        cachesErrors: false,
-        dispatchGroup: database.tableLoaders.dispatchGroup(of: database),
-        results: { keys in
-            let (rows, failures) = try await source.fetch(keys)
-            return answerRows(keys, rows, failures, table, key).map { $0.map(answer) }
-        }
-    )
 }
 
 extension SQLiteSource {
@@ -231,6 +163,7 @@ extension SQLiteSource {
         name: String? = nil
     ) -> CountLoader<Key> {
         CountLoader(
+            counts: true,
             database: self,
             table: table,
             key: key,
@@ -239,7 +172,8 @@ extension SQLiteSource {
             caching: caching,
             maxBatchSize: maxBatchSize,
             name: name,
-            reader: RowReader()
+            reader: RowReader(),
+            answer: { $0 ?? 0 }
         )
     }
 
@@ -311,6 +245,7 @@ extension SQLiteSource {
         name: String? = nil
     ) -> ExistsLoader<Key> {
         ExistsLoader(
+            counts: false,
             database: self,
             table: table,
             key: key,
@@ -319,7 +254,8 @@ extension SQLiteSource {
             caching: caching,
             maxBatchSize: maxBatchSize,
             name: name,
-            reader: RowReader()
+            reader: RowReader(),
+            answer: { $0 != nil }
         )
     }
 }
