@@ -144,6 +144,62 @@ struct LoaderShapeWriteTests {
         }
     }
 
+    @Test func hostileIdentifiersInEveryShapeAreCheckedAgainstTheSchema() async throws {
+        try await withFixtureDatabase("blog") { db in
+            let drop = "\"; DROP TABLE posts; --"
+            let failures: [any Error] = await withBatchContext {
+                var errors: [any Error] = []
+                func record<T>(_ result: Result<T, any Error>) {
+                    if case .failure(let error) = result { errors.append(error) }
+                }
+                record(await db.countLoader(table: "comments" + drop, key: "post_id").loadMany([1])[0])
+                record(await db.existsLoader(table: "comments", key: "post_id) OR (1").loadMany([1])[0])
+                record(
+                    await db.groupLoader(
+                        Tag.self,
+                        table: "tags",
+                        through: "post_tags" + drop,
+                        from: "post_id",
+                        to: "tag_id"
+                    )
+                    .loadMany([1])[0]
+                )
+                record(
+                    await db.groupLoader(Tag.self, table: "tags", through: "post_tags", from: "post_id\0", to: "tag_id")
+                        .loadMany([1])[0]
+                )
+                record(
+                    await db.groupLoader(
+                        Tag.self,
+                        table: "tags",
+                        through: "post_tags",
+                        from: "post_id",
+                        to: "tag_id" + drop
+                    )
+                    .loadMany([1])[0]
+                )
+                record(
+                    await db.groupLoader(
+                        Comment.self,
+                        table: "comments",
+                        key: "post_id",
+                        orderBy: "id DESC; --",
+                        limit: 2
+                    )
+                    .loadMany([1])[0]
+                )
+                let posts = db.loader(Post.self, table: "posts", key: "id")
+                do { _ = try await posts.list(orderBy: "id" + drop) } catch { errors.append(error) }
+                return errors
+            }
+            #expect(failures.count == 7)
+            #expect(failures.allSatisfy { $0 is SchemaError }, "\(failures)")
+            #expect(loaderQueries(db).isEmpty)
+            let posts = try await db.query("SELECT count(*) FROM posts", as: Int.self)
+            #expect(posts == [12])
+        }
+    }
+
     @Test func cancellingOneWaiterLeavesTheOtherItsAnswer() async throws {
         try await withFixtureDatabase("blog") { db in
             let count = db.countLoader(table: "comments", key: "post_id")
