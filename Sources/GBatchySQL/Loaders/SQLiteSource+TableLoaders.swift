@@ -11,6 +11,7 @@ extension SQLiteSource {
     /// ```swift
     /// let users = db.loader(User.self, table: "users", key: "id")
     /// let user = try await users.load(1)
+    /// let liveUser = db.loader(User.self, table: "users", key: "id", where: "deleted_at IS NULL")
     /// ```
     ///
     /// - Parameters:
@@ -99,6 +100,13 @@ extension SQLiteSource {
     /// ```swift
     /// let postsByAuthor = db.groupLoader(Post.self, table: "posts", key: "author_id", orderBy: "id")
     /// let posts = try await postsByAuthor.load(1)   // [] when the author has none
+    ///
+    /// // Only the published posts: the filter is part of the loader, its values are bound.
+    /// let published = db.groupLoader(Post.self, table: "posts", key: "author_id",
+    ///                                where: "status = ?", ["published"], orderBy: "id")
+    /// // At most 3 rows per key, in order: one statement with a row_number() window.
+    /// let latestComments = db.groupLoader(Comment.self, table: "comments", key: "post_id",
+    ///                                     orderBy: "id", descending: true, limit: 3)
     /// ```
     ///
     /// - Parameters:
