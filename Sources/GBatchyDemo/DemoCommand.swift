@@ -9,6 +9,8 @@ enum DemoCommand: Equatable {
     case seed
     /// `chinook`: albums of the Chinook dataset (``ChinookAlbums``).
     case chinook
+    /// `shapes`: Chinook playlists through the loader shapes (``ChinookShapes``).
+    case shapes
     /// `crash-writer PATH`: writes into the database at `PATH` until killed (``CrashWriter``).
     case crashWriter(path: String)
     /// `help`, `-h` or `--help`: print ``usage`` and exit.
@@ -24,6 +26,7 @@ enum DemoCommand: Equatable {
           (none)             the blog front page, built naively and through table loaders, with its queries
           seed               the example of gbatchy's README, line for line
           chinook            40 Chinook albums with their artists and genres, loaded in three ticks
+          shapes             Chinook playlists, their tracks, top 3 per album, counts per genre: the loader shapes
           crash-writer PATH  writes transactions into the database at PATH until killed (crash-consistency test)
           help, -h, --help   prints this text
 
@@ -37,9 +40,9 @@ enum DemoCommand: Equatable {
         guard let command = arguments.first else { return .frontPage }
         let operands = arguments.dropFirst()
         switch command {
-        case "seed", "chinook":
+        case "seed", "chinook", "shapes":
             try expectNothing(after: command, in: operands)
-            return command == "seed" ? .seed : .chinook
+            return command == "seed" ? .seed : command == "chinook" ? .chinook : .shapes
         case "crash-writer":
             guard let path = operands.first, !path.hasPrefix("-") else {
                 throw CommandLineError(message: "crash-writer needs the PATH of a database")

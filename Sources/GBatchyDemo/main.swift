@@ -17,6 +17,8 @@ case .crashWriter(let path):
     try await CrashWriter.run(path: path)
 case .chinook:
     try await ChinookAlbums.run()
+case .shapes:
+    try await ChinookShapes.run()
 case .frontPage:
     try await FrontPage.run()
 }

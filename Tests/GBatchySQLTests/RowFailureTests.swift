@@ -64,7 +64,7 @@ struct RowFailureTests {
                 let joined = try connection.withCachedStatement(
                     "SELECT id, owner, quantity, id - 1 FROM items WHERE id <= 3 ORDER BY id"
                 ) { statement in
-                    let read = try readRows(statement, 3, [4, 5, 6], nil)
+                    let read = try readRows(statement, 3, nil, [4, 5, 6], nil)
                     let failures = read.failures.mapValues { $0 as? ColumnDecodingError }
                     return (read.rows.map(\.index), failures, read.isUnmatched)
                 }
@@ -72,7 +72,7 @@ struct RowFailureTests {
                 let ordered = try connection.withCachedStatement(
                     "SELECT id, owner, quantity FROM items WHERE id <= 3 ORDER BY id"
                 ) { statement in
-                    let read = try readRows(statement, 0, [0, 1], [1: 0, 3: 1])
+                    let read = try readRows(statement, 0, nil, [0, 1], [1: 0, 3: 1])
                     return (read.rows.map(\.index), read.isUnmatched)
                 }
                 return (joined, ordered)

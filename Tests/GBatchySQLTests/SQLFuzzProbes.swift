@@ -9,7 +9,8 @@ struct Probe: Sendable {
 
     enum Kind: String, CaseIterable {
         case intRow, int64Row, stringKeyOnIntegerColumn, strictRow, missingColumn, optionalMissingColumn, text,
-            optionalText, nocase, numeric, hostile, groupByValue, groupByInteger, groupNocase
+            optionalText, nocase, numeric, hostile, groupByValue, groupByInteger, groupNocase, filteredTopN, count,
+            exists
     }
 
     struct IntRow: Decodable, Sendable, Equatable {
@@ -56,6 +57,11 @@ struct Probe: Sendable {
     struct GroupRow: Decodable, Sendable, Equatable {
         var seq: Int
         var v: String?
+    }
+
+    /// A count or exists answer as one row, so that it compares with the direct query like rows do.
+    struct NumberRow: Decodable, Sendable, Equatable {
+        var n: Int
     }
 
     /// A row that decodes no column: the loader selects only the key.
@@ -112,6 +118,57 @@ struct Probe: Sendable {
                 ),
                 Self.text
             )
+        case .filteredTopN:
+            let loader = db.groupLoader(
+                GroupRow.self,
+                table: "t_group",
+                key: "g",
+                keyType: String.self,
+                // Not on `v`, which the drifts drop: a batch whose statement fails fails its NUL keys with that
+                // error too, which the differential check reads as a wrong answer for them.
+                where: "g2 IS NOT NULL AND seq > ?",
+                [1],
+                orderBy: "seq",
+                descending: true,
+                limit: 2
+            )
+            return shaped(
+                db,
+                key: "g",
+                direct: "SELECT * FROM t_group WHERE g = ? AND (g2 IS NOT NULL AND seq > 1) ORDER BY seq DESC LIMIT 2",
+                Self.text
+            ) { keys in await loader.loadMany(keys) }
+        case .count:
+            let loader = db.countLoader(table: "t_group", key: "g2", keyType: String.self)
+            return shaped(db, key: "g2", direct: "SELECT count(*) AS n FROM t_group WHERE g2 = ?", Self.text) { keys in
+                await loader.loadMany(keys).map { $0.map { [NumberRow(n: $0)] } }
+            }
+        case .exists:
+            let loader = db.existsLoader(table: "t_group", key: "g", keyType: Int.self, where: "g2 <> ?", ["v"])
+            return shaped(
+                db,
+                key: "g",
+                direct: "SELECT EXISTS (SELECT 1 FROM t_group WHERE g = ? AND g2 <> 'v') AS n",
+                Self.integer
+            ) { keys in
+                await loader.loadMany(keys).map { $0.map { [NumberRow(n: $0 ? 1 : 0)] } }
+            }
+        }
+    }
+
+    /// A probe of a shaped loader of `t_group`, whose answers `load` gives as rows, compared with `direct`.
+    static func shaped<Key: SQLiteKey, Row: Decodable & Sendable & Equatable>(
+        _ db: SQLiteSource,
+        key: String,
+        direct: String,
+        _ makeKey: @escaping @Sendable (SQLiteValue) -> Key?,
+        load: @escaping @Sendable ([Key]) async -> [Result<[Row], any Error>]
+    ) -> Probe {
+        let check = Differential(db: db, table: "t_group", keyColumn: key, direct: direct, unique: false)
+        return Probe { values in
+            let keys = values.compactMap(makeKey)
+            let results = await load(keys)
+            return { await check.compare(keys, results) }
         }
     }
 

@@ -60,6 +60,26 @@ final class RawSQLite {
         return items
     }
 
+    /// Runs `sql`, a statement a GBatchy loader sends, bound with the JSON array `json` and then `extra`, and reads
+    /// each row with `read`: the same statement, hand-written against the C API.
+    func rows<T>(_ sql: String, json: String, extra: [Int64] = [], _ read: (OpaquePointer) -> T) throws -> [T] {
+        let statement = try statement(sql)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        sqlite3_bind_text(statement, 1, json, -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+        for (index, value) in extra.enumerated() { sqlite3_bind_int64(statement, Int32(index + 2), value) }
+        var rows: [T] = []
+        while true {
+            let code = sqlite3_step(statement)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else { throw BenchError(String(cString: sqlite3_errmsg(handle))) }
+            rows.append(read(statement))
+        }
+        return rows
+    }
+
     /// Runs a script on a read-write connection to `path` (used to build the benchmark database).
     static func execute(_ sql: String, path: String) throws {
         var handle: OpaquePointer?

@@ -197,6 +197,9 @@ struct SQLBenchmarks {
             )
         )
 
+        // S7–S9: top N, count and many-to-many against C of the same SQL.
+        rows += try await shapeRows(parents: parents, raw: raw)
+
         // S5: read throughput with one and two readers.
         rows.append(try await readerScaling(keys: keys))
 

@@ -65,6 +65,16 @@ struct LoaderCache<Key: Hashable & Sendable, Value: Sendable>: QueueCache {
         entries[key] = Slot(store: BatchStore(outcome: .values([value])), index: 0)
     }
 
+    /// Caches each value for its key, in one store for all of them, unless caching is off; a key already cached (or
+    /// given twice: the first value counts) keeps its value.
+    mutating func prime(contentsOf pairs: [(key: Key, value: Value)]) {
+        guard caching, !pairs.isEmpty else { return }
+        let store = BatchStore<Value>(outcome: .values(pairs.map(\.value)))
+        for (index, pair) in pairs.enumerated() where entries[pair.key] == nil {
+            entries[pair.key] = Slot(store: store, index: index)
+        }
+    }
+
     /// Forgets `key`, so that its next load queues it again.
     @inlinable
     mutating func clear(_ key: Key) {

@@ -17,10 +17,11 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// `sent[position]` is the key's index in the batch. Otherwise column `column` is the key column, read back as a
     /// key and looked up in `keyIndexes` (the ordered form of a group loader, used only where that is exact): a value
     /// that is no key of the batch stops the reading with ``RowsRead/isUnmatched`` set, so that the caller asks the
-    /// join, which tells every row's key.
+    /// join, which tells every row's key. With `identity`, column `identity` holds each row's primary key, kept in
+    /// ``RowsRead/identities`` for identity priming.
     @usableFromInline let readRows:
         @Sendable (
-            _ statement: SQLiteStatement, _ column: Int32, _ sent: [Int], _ keyIndexes: [Key: Int]?
+            _ statement: SQLiteStatement, _ column: Int32, _ identity: Int32?, _ sent: [Int], _ keyIndexes: [Key: Int]?
         ) throws -> RowsRead<Row>
     /// The answers of a single-row loader, one per key of the batch: `failures` holds, by batch index, the keys that
     /// failed before the query; `table` and `column` name the loader in errors.
@@ -56,7 +57,7 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             encoded.json += "]"
             return encoded
         }
-        readRows = { statement, column, sent, keyIndexes in
+        readRows = { statement, column, identity, sent, keyIndexes in
             var read = RowsRead<Row>()
             read.rows.reserveCapacity(sent.count)
             while try statement.step() {
@@ -77,6 +78,7 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                 }
                 do {
                     read.rows.append((index, try statement.decodeRowValue(Row.self)))
+                    if let identity { read.identities.append(statement.value(at: identity)) }
                 } catch {
                     // This key's answer is the error (its first one); the batch's other keys keep their rows.
                     if read.failures[index] == nil { read.failures[index] = error }

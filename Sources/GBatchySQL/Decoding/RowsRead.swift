@@ -8,6 +8,8 @@ struct RowsRead<Row: Sendable>: Sendable {
     /// Whether a row's key column did not read back as a key of the batch (the ordered form only): the rows are then
     /// incomplete, and the batch must be read with the join.
     @usableFromInline var isUnmatched = false
+    /// The primary key of each row of ``rows``, when the batch primes identities; otherwise empty.
+    @usableFromInline var identities: [SQLiteValue] = []
 
     @inlinable
     init() {}

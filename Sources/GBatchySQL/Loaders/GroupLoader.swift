@@ -32,8 +32,14 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Keyed
     public let loader: Loader<Key.SQLiteIdentity, [Row]>
     /// The table the loader reads.
     public let table: String
-    /// The column the key is compared with.
+    /// The column the key is compared with (the join table's `from` column for a many-to-many loader).
     public let keyColumn: String
+    /// The fixed filter (`where:`), or `nil`.
+    public let filter: String?
+    /// The most rows each key answers (`limit:`), or `nil` for all of them.
+    public let limit: Int?
+    /// The join table of a many-to-many loader (`through:`), or `nil`.
+    public let throughTable: String?
     private let source: TableSource<Key.SQLiteIdentity, Row>
 
     @usableFromInline
@@ -46,22 +52,36 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Keyed
         caching: Bool,
         maxBatchSize: Int?,
         name: String?,
+        filter: String? = nil,
+        values: [any SQLiteBindable] = [],
+        limit: Int? = nil,
+        through: (table: String, from: String, to: String)? = nil,
         reader: RowReader<Key.SQLiteIdentity, Row>
     ) {
+        let shape = LoaderShape(
+            filter: filter.map { SQLFilter(sql: $0, values: values) },
+            limit: limit,
+            through: through.map { LoaderShape.JoinTable(table: $0.table, from: $0.from, to: $0.to) },
+            primesIdentity: true
+        )
         let source = TableSource<Key.SQLiteIdentity, Row>(
             database: database,
             table: table,
-            keyColumn: key,
+            keyColumn: through?.from ?? key,
             orderBy: orderBy,
             descending: descending,
+            shape: shape,
             reader: reader
         )
         let answerGroups = reader.answerGroups
         self.source = source
         self.table = table
         self.keyColumn = key
+        self.filter = filter
+        self.limit = limit
+        self.throughTable = through?.table
         self.loader = Loader(
-            name: name ?? "\(table).\(key)[]",
+            name: name ?? shape.defaultName(table: table, key: through?.from ?? key),
             maxBatchSize: maxBatchSize,
             caching: caching,
             cachesErrors: false,
@@ -72,6 +92,8 @@ public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Keyed
             }
         )
         database.tableLoaders.registry.register(self, table: table)
+        // A many-to-many loader reads two tables: a write to either clears it.
+        if let through { database.tableLoaders.registry.register(self, table: through.table) }
     }
 
     /// The core loader's key for `key`: its ``SQLiteKey/sqliteIdentity``.

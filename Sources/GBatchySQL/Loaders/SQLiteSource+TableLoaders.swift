@@ -11,12 +11,16 @@ extension SQLiteSource {
     /// ```swift
     /// let users = db.loader(User.self, table: "users", key: "id")
     /// let user = try await users.load(1)
+    /// let liveUser = db.loader(User.self, table: "users", key: "id", where: "deleted_at IS NULL")
     /// ```
     ///
     /// - Parameters:
     ///   - rowType: The row type, decoded by column name; only the columns it decodes are selected.
     ///   - table: The table name (quoted in SQL; checked against the schema).
     ///   - key: The key column, unique in the table.
+    ///   - filter: A fixed SQL expression every row must also match (`deleted_at IS NULL`), part of the loader's
+    ///     identity; checked to be one expression with only `?` parameters (``LoaderDefinitionError``).
+    ///   - values: The values of the filter's `?` parameters, in order; always bound.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
     ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.key` (`table.key[]` for a
@@ -27,6 +31,8 @@ extension SQLiteSource {
         _ rowType: Row.Type,
         table: String,
         key: String,
+        where filter: String? = nil,
+        _ values: [any SQLiteBindable] = [],
         caching: Bool = true,
         maxBatchSize: Int? = nil,
         name: String? = nil
@@ -38,6 +44,8 @@ extension SQLiteSource {
             caching: caching,
             maxBatchSize: maxBatchSize,
             name: name,
+            filter: filter,
+            values: values,
             reader: RowReader()
         )
     }
@@ -53,6 +61,9 @@ extension SQLiteSource {
     ///   - rowType: The row type, decoded by column name.
     ///   - table: The table name.
     ///   - key: The key column, unique in the table.
+    ///   - filter: A fixed SQL expression every row must also match (`deleted_at IS NULL`), part of the loader's
+    ///     identity; checked to be one expression with only `?` parameters (``LoaderDefinitionError``).
+    ///   - values: The values of the filter's `?` parameters, in order; always bound.
     ///   - keyType: The key type: `Int`, `Int64`, `String`, `UUID` or an optional of one.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
@@ -65,6 +76,8 @@ extension SQLiteSource {
         table: String,
         key: String,
         keyType: Key.Type = Key.self,
+        where filter: String? = nil,
+        _ values: [any SQLiteBindable] = [],
         caching: Bool = true,
         maxBatchSize: Int? = nil,
         name: String? = nil
@@ -76,6 +89,8 @@ extension SQLiteSource {
             caching: caching,
             maxBatchSize: maxBatchSize,
             name: name,
+            filter: filter,
+            values: values,
             reader: RowReader()
         )
     }
@@ -85,14 +100,26 @@ extension SQLiteSource {
     /// ```swift
     /// let postsByAuthor = db.groupLoader(Post.self, table: "posts", key: "author_id", orderBy: "id")
     /// let posts = try await postsByAuthor.load(1)   // [] when the author has none
+    ///
+    /// // Only the published posts: the filter is part of the loader, its values are bound.
+    /// let published = db.groupLoader(Post.self, table: "posts", key: "author_id",
+    ///                                where: "status = ?", ["published"], orderBy: "id")
+    /// // At most 3 rows per key, in order: one statement with a row_number() window.
+    /// let latestComments = db.groupLoader(Comment.self, table: "comments", key: "post_id",
+    ///                                     orderBy: "id", descending: true, limit: 3)
     /// ```
     ///
     /// - Parameters:
     ///   - rowType: The row type, decoded by column name.
     ///   - table: The table name.
     ///   - key: The column compared with the key.
+    ///   - filter: A fixed SQL expression every row must also match (`status = ?`), part of the loader's identity;
+    ///     checked to be one expression with only `?` parameters (``LoaderDefinitionError``).
+    ///   - values: The values of the filter's `?` parameters, in order; always bound.
     ///   - orderBy: The column that orders each key's rows, or `nil` for SQLite's order.
     ///   - descending: Whether `orderBy` sorts descending.
+    ///   - limit: At most this many rows for each key (the first in `orderBy` order), or `nil` for all of them:
+    ///     one statement with a `row_number()` window.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
     ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.key` (`table.key[]` for a
@@ -103,8 +130,11 @@ extension SQLiteSource {
         _ rowType: Row.Type,
         table: String,
         key: String,
+        where filter: String? = nil,
+        _ values: [any SQLiteBindable] = [],
         orderBy: String? = nil,
         descending: Bool = false,
+        limit: Int? = nil,
         caching: Bool = true,
         maxBatchSize: Int? = nil,
         name: String? = nil
@@ -118,6 +148,9 @@ extension SQLiteSource {
             caching: caching,
             maxBatchSize: maxBatchSize,
             name: name,
+            filter: filter,
+            values: values,
+            limit: limit,
             reader: RowReader()
         )
     }
@@ -133,8 +166,13 @@ extension SQLiteSource {
     ///   - table: The table name.
     ///   - key: The column compared with the key.
     ///   - keyType: The key type.
+    ///   - filter: A fixed SQL expression every row must also match (`status = ?`), part of the loader's identity;
+    ///     checked to be one expression with only `?` parameters (``LoaderDefinitionError``).
+    ///   - values: The values of the filter's `?` parameters, in order; always bound.
     ///   - orderBy: The column that orders each key's rows, or `nil` for SQLite's order.
     ///   - descending: Whether `orderBy` sorts descending.
+    ///   - limit: At most this many rows for each key (the first in `orderBy` order), or `nil` for all of them:
+    ///     one statement with a `row_number()` window.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
     ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.key` (`table.key[]` for a
@@ -146,8 +184,11 @@ extension SQLiteSource {
         table: String,
         key: String,
         keyType: Key.Type = Key.self,
+        where filter: String? = nil,
+        _ values: [any SQLiteBindable] = [],
         orderBy: String? = nil,
         descending: Bool = false,
+        limit: Int? = nil,
         caching: Bool = true,
         maxBatchSize: Int? = nil,
         name: String? = nil
@@ -161,6 +202,9 @@ extension SQLiteSource {
             caching: caching,
             maxBatchSize: maxBatchSize,
             name: name,
+            filter: filter,
+            values: values,
+            limit: limit,
             reader: RowReader()
         )
     }

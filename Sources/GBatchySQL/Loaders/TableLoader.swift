@@ -38,6 +38,10 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Keyed
     public let table: String
     /// The key column.
     public let keyColumn: String
+    /// The fixed filter (`where:`), or `nil`.
+    public let filter: String?
+    /// The loader of ``list(where:_:orderBy:descending:limit:)``, one statement per list query.
+    let lists: Loader<ListQuery, [Row]>
     private let source: TableSource<Key.SQLiteIdentity, Row>
 
     @usableFromInline
@@ -48,6 +52,8 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Keyed
         caching: Bool,
         maxBatchSize: Int?,
         name: String?,
+        filter: String? = nil,
+        values: [any SQLiteBindable] = [],
         reader: RowReader<Key.SQLiteIdentity, Row>
     ) {
         let source = TableSource<Key.SQLiteIdentity, Row>(
@@ -56,6 +62,7 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Keyed
             keyColumn: key,
             orderBy: nil,
             descending: false,
+            shape: LoaderShape(filter: filter.map { SQLFilter(sql: $0, values: values) }),
             reader: reader
         )
         let answerRows = reader.answerRows
@@ -63,8 +70,10 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Keyed
         self.table = table
         self.keyColumn = key
         let column = key
-        self.loader = Loader(
-            name: name ?? "\(table).\(key)",
+        self.filter = filter
+        let loaderName = name ?? "\(table).\(key)" + (filter.map { " where \($0)" } ?? "")
+        let loader = Loader(
+            name: loaderName,
             maxBatchSize: maxBatchSize,
             caching: caching,
             cachesErrors: false,
@@ -74,7 +83,11 @@ public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: Keyed
                 return answerRows(keys, rows, failures, table, column)
             }
         )
+        self.loader = loader
+        self.lists = listLoader(name: "\(loaderName) list", caching: caching, source: source, priming: loader)
         database.tableLoaders.registry.register(self, table: table)
+        // A filtered loader answers `nil` for rows outside its filter: rows read by others must not prime it.
+        if filter == nil { database.tableLoaders.identities.register(self, table: table, rowType: Row.self) }
     }
 
     /// Loads the row of `key`, and throws when the table has none.

@@ -5,6 +5,8 @@ import GBatchy
 /// `Sendable`: its state is behind a lock.
 final class TableLoaderSupport: Sendable {
     let registry = LoaderRegistry()
+    /// The by-key loaders that group and many-to-many loaders prime.
+    let identities = IdentityRegistry()
     private let group = Locked<SnapshotDispatchGroup?>(nil)
 
     /// The database's one dispatch group, created on first use.

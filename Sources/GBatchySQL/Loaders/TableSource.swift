@@ -19,6 +19,17 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         /// The `main` schema version the statement was built from (read no later than the columns). A batch whose
         /// statement ran with another version discovers the columns again before answering.
         let schemaVersion: Int64
+        /// The values bound after the keys (a shaped loader's filter values and limit).
+        var values: [SQLiteValue] = []
+        /// The index of the result column that holds each row's primary key, for identity priming; `nil` when the
+        /// table has no single-column primary key.
+        var identityIndex: Int32?
+        /// The primary key column that ``identityIndex`` reads.
+        var primaryKey: String?
+        /// The row's columns as selected (qualified), first in every result, for the list query of a by-key loader.
+        var rowColumns: [String] = []
+        /// The table's real columns, which a list query's `orderBy` is checked against.
+        var existingColumns: [String] = []
 
         /// Whether `other` sends the same SQL, whatever schema version each was built from.
         func hasSameSQL(as other: Statement) -> Bool {
@@ -44,6 +55,8 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         let keyIndex: Int32
         /// Whether text keys are exact too (the key column has `TEXT` or `BLOB` affinity).
         let acceptsText: Bool
+        /// The index of the primary key column in the result, for identity priming.
+        var identityIndex: Int32?
     }
 
     let database: SQLiteSource
@@ -51,6 +64,8 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     let keyColumn: String
     let orderBy: String?
     let descending: Bool
+    /// What the statement asks beyond the plain key match (a filter, a limit, a join table, an aggregate).
+    let shape: LoaderShape
     /// The columns `Row` decodes, or `nil` to select every column of the table.
     private let columns: [DecodedColumn]?
     private let statement = Locked<Statement?>(nil)
@@ -65,9 +80,11 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         keyColumn: String,
         orderBy: String?,
         descending: Bool,
+        shape: LoaderShape = LoaderShape(),
         reader: RowReader<Key, Row>
     ) {
         self.database = database
+        self.shape = shape
         self.reader = reader
         self.table = table
         self.keyColumn = keyColumn
@@ -92,8 +109,9 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             }
         }
         guard !batch.sent.isEmpty else { return ([], failures) }
+        try shape.check(table: table)
         let statement = try await checkedStatement()
-        let read: Rows
+        let read: Read
         do {
             read = try await run(statement, batch, keys)
         } catch let error as SQLiteSourceError where error.resultCode == .error || error.resultCode == .schema {
@@ -109,11 +127,19 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         return (read.rows, failures)
     }
 
-    private func run(_ statement: Statement, _ batch: EncodedKeys, _ keys: [Key]) async throws -> Rows {
+    /// The rows a batch read, with the primary key of each row when identity priming asked for it.
+    typealias Read = (rows: [(index: Int, row: Row)], failures: [Int: any Error], identities: [SQLiteValue])
+
+    private func run(_ statement: Statement, _ batch: EncodedKeys, _ keys: [Key]) async throws -> Read {
+        let primers = identityPrimers(of: statement)
+        let primes = !primers.isEmpty
         do {
-            return try await database.read { connection in
-                try self.query(statement, batch, keys, on: connection, rediscover: true)
+            let read = try await database.read { connection in
+                try self.query(statement, batch, keys, primes: primes, on: connection, rediscover: true)
             }
+            // Here, in the batch's task, where the context is bound (not on the connection's thread).
+            for primer in primers { primer.primeRows(read.identities, read.rows) }
+            return read
         } catch let error as TableLoaderError {
             throw error.located(table: table, column: keyColumn)
         }
@@ -129,43 +155,59 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         _ statement: Statement,
         _ batch: EncodedKeys,
         _ keys: [Key],
+        primes: Bool,
         on connection: SQLiteSourceConnection,
         rediscover: Bool
-    ) throws -> Rows {
+    ) throws -> Read {
         let (table, readRows, sent, json) = (table, reader.readRows, batch.sent, batch.json)
         var sql = statement.sql
         var resultColumn = statement.positionIndex
+        var identity = primes ? statement.identityIndex : nil
         var keyIndexes: [Key: Int]?
         if let ordered = statement.ordered, Key.self is any SQLiteExactKey.Type,
             batch.allIntegers || (batch.allText && ordered.acceptsText)
         {
             sql = ordered.sql
             resultColumn = ordered.keyIndex
+            identity = primes ? ordered.identityIndex : nil
             keyIndexes = Dictionary(sent.map { (keys[$0], $0) }, uniquingKeysWith: { first, _ in first })
         }
-        func read(_ sql: String, _ resultColumn: Int32, _ keyIndexes: [Key: Int]?) throws -> (RowsRead<Row>, Int64) {
+        func read(
+            _ sql: String,
+            _ resultColumn: Int32,
+            _ identity: Int32?,
+            _ keyIndexes: [Key: Int]?
+        ) throws -> (RowsRead<Row>, Int64) {
             try connection.withCachedStatement(sql) { prepared in
-                try prepared.bind([.text(json)], keyCount: sent.count, table: table)
-                let rows = try readRows(prepared, resultColumn, sent, keyIndexes)
+                try prepared.bind([.text(json)] + statement.values, keyCount: sent.count, table: table)
+                let rows = try readRows(prepared, resultColumn, identity, sent, keyIndexes)
                 return (rows, try prepared.compiledSchemaVersion())
             }
         }
-        var (rows, schemaVersion) = try read(sql, resultColumn, keyIndexes)
+        var (rows, schemaVersion) = try read(sql, resultColumn, identity, keyIndexes)
         if rows.isUnmatched {
             // The ordered form met a row whose key column does not read back as a key of the batch: the join, which
             // gives each row the position of its key, answers exactly.
-            (rows, schemaVersion) = try read(statement.sql, statement.positionIndex, nil)
+            let identity = primes ? statement.identityIndex : nil
+            (rows, schemaVersion) = try read(statement.sql, statement.positionIndex, identity, nil)
         }
-        guard schemaVersion != statement.schemaVersion else { return (rows.rows, rows.failures) }
+        guard schemaVersion != statement.schemaVersion else { return (rows.rows, rows.failures, rows.identities) }
         let current = try builtStatement(from: schema(on: connection))
         self.statement.withLock { $0 = current }
-        guard rediscover, !current.hasSameSQL(as: statement) else { return (rows.rows, rows.failures) }
-        return try query(current, batch, keys, on: connection, rediscover: false)
+        guard rediscover, !current.hasSameSQL(as: statement) else {
+            return (rows.rows, rows.failures, rows.identities)
+        }
+        return try query(current, batch, keys, primes: primes, on: connection, rediscover: false)
+    }
+
+    /// Forgets the built statement, so that the next batch checks the schema again.
+    func forgetStatement() {
+        statement.withLock { $0 = nil }
     }
 
     /// The statement, checking the schema on first use. A failed check is not remembered: the next batch checks
     /// again, so a table created later is found.
-    private func checkedStatement() async throws -> Statement {
+    func checkedStatement() async throws -> Statement {
         if let statement = statement.withLock({ $0 }) { return statement }
         let built = try await buildFromSchema()
         statement.withLock { $0 = built }
@@ -175,9 +217,10 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     private func buildFromSchema() async throws -> Statement {
         // SQLite reads names up to a NUL character: the check would find the table of the truncated name.
         guard !table.contains("\0") else { throw SchemaError.unknownTable(table) }
-        // A group loader with an `orderBy` also reads how its key column compares, for the `IN` form: in one read
-        // transaction with the columns. The statement is built after the read, which then ends normally.
-        guard readsKeyColumnInfo else {
+        // A group loader with an `orderBy` also reads how its key column compares, for the `IN` form, and a
+        // many-to-many loader its join table's columns: in one read transaction with the columns. The statement is
+        // built after the read, which then ends normally.
+        guard readsKeyColumnInfo || shape.through != nil else {
             return try builtStatement(from: await database.readOutsideTransaction { try self.schema(on: $0) })
         }
         return try builtStatement(from: await database.read { try self.schema(on: $0) })
@@ -193,7 +236,15 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         let version = try connection.schemaVersion()
         let columns = try connection.tableColumns(table)
         let info = readsKeyColumnInfo ? connection.keyColumnInfo(table: table, column: keyColumn) : nil
-        return Schema(version: version, columns: columns, keyColumnInfo: info)
+        var schema = Schema(version: version, columns: columns, keyColumnInfo: info)
+        if let columns, shape.through != nil || shape.primesIdentity {
+            schema.primaryKey = connection.primaryKeyColumn(table: table, columns: columns)
+        }
+        if let through = shape.through {
+            // SQLite reads names up to a NUL character: the check would find the table of the truncated name.
+            schema.throughColumns = through.table.contains("\0") ? nil : try connection.tableColumns(through.table)
+        }
+        return schema
     }
 
     /// The statement built from `schema`, or a ``SchemaError``.
@@ -203,15 +254,20 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             existing: existing,
             keysSchema: keysSchema.withLock { $0 },
             keyColumnInfo: schema.keyColumnInfo,
-            schemaVersion: schema.version
+            schemaVersion: schema.version,
+            shaped: schema
         )
     }
 
     /// The part of the schema a loader's statement is built from.
-    private struct Schema: Sendable {
+    struct Schema: Sendable {
         let version: Int64
         let columns: [String]?
         let keyColumnInfo: KeyColumnInfo?
+        /// The table's single-column primary key, read for a many-to-many loader and for identity priming.
+        var primaryKey: String?
+        /// The join table's columns, for a many-to-many loader (`nil` when there is no such table).
+        var throughColumns: [String]?
     }
 
     /// After a failed query: the statement rebuilt from the current schema when it differs from the one that
@@ -252,7 +308,8 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         existing: [String],
         keysSchema: String,
         keyColumnInfo: KeyColumnInfo?,
-        schemaVersion: Int64
+        schemaVersion: Int64,
+        shaped: Schema? = nil
     ) throws -> Statement {
         func real(_ name: String) -> String? {
             // No real column contains NUL; Foundation's comparison would match one to a name cut at the NUL.
@@ -265,7 +322,8 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             }
             return column
         }
-        let key = try require(keyColumn, role: "the key column")
+        // A many-to-many loader's key column is the join table's, checked with the join.
+        let key = shape.through == nil ? try require(keyColumn, role: "the key column") : keyColumn
         let order = try orderBy.map { try require($0, role: "the orderBy column") }
 
         // Every column is qualified with the table's alias: SQLite reads a lone double-quoted name that matches no
@@ -276,6 +334,9 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
 
         var selected: [String] = []
         var keyIndex: Int?
+        // The primary key's column in the result, for identity priming.
+        let primaryKey = shaped?.primaryKey
+        var identityIndex: Int?
         if let columns {
             for column in columns {
                 guard let name = real(column.name) else {
@@ -288,6 +349,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                     )
                 }
                 if name == key, keyIndex == nil { keyIndex = selected.count }
+                if name == primaryKey, identityIndex == nil { identityIndex = selected.count }
                 selected.append(
                     name == column.name ? qualified(name) : "\(qualified(name)) AS \(sqlIdentifier(column.name))"
                 )
@@ -295,8 +357,21 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         } else {
             selected = existing.map(qualified)
             keyIndex = existing.firstIndex(of: key)
+            identityIndex = primaryKey.flatMap { existing.firstIndex(of: $0) }
         }
         let rowColumns = selected
+        if !shape.isPlain {
+            return try shapedStatement(
+                selected: selected,
+                identityIndex: identityIndex,
+                order: order,
+                keysSchema: keysSchema,
+                keyColumnInfo: keyColumnInfo,
+                schema: shaped,
+                existing: existing,
+                schemaVersion: schemaVersion
+            )
+        }
         // Last, so that the row's own columns keep their positions and names come first when decoding.
         let positionIndex = selected.count
         selected.append("\"k\".\"key\"")
@@ -319,7 +394,8 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                         + "\(qualified(key)) IN (SELECT +value FROM \(keysSchema).json_each(?)) "
                         + "ORDER BY \(qualified(key)), \(qualified(order))\(direction)",
                     keyIndex: Int32(keyIndex ?? 0),
-                    acceptsText: keyColumnInfo.keepsText
+                    acceptsText: keyColumnInfo.keepsText,
+                    identityIndex: identityIndex.map { Int32($0) }
                 )
             }
         }
@@ -327,7 +403,11 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             sql: sql,
             positionIndex: Int32(positionIndex),
             ordered: ordered,
-            schemaVersion: schemaVersion
+            schemaVersion: schemaVersion,
+            identityIndex: identityIndex.map { Int32($0) },
+            primaryKey: identityIndex == nil ? nil : primaryKey,
+            rowColumns: rowColumns,
+            existingColumns: existing
         )
     }
 }
