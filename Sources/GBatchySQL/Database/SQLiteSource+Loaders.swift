@@ -8,7 +8,7 @@ extension SQLiteSource {
     /// tick, and a write made inside a context (``write(_:)``, ``execute(_:_:)``) to any table of `reads` empties its
     /// cache in that context.
     ///
-    /// A plain ``Loader`` whose batch function calls ``query(_:_:as:)`` runs outside the tick's snapshot (it may see
+    /// A plain `Loader` whose batch function calls ``query(_:_:as:)`` runs outside the tick's snapshot (it may see
     /// a write the other loaders of the tick do not) and keeps its cached answers after the request writes. Declare
     /// what the batch function reads, and both hold:
     ///
@@ -29,7 +29,7 @@ extension SQLiteSource {
     /// ```
     ///
     /// - Parameters:
-    ///   - name: The loader's name, for errors and ``BatchStatistics``.
+    ///   - name: The loader's name, for errors and `BatchStatistics`.
     ///   - tables: The tables the batch function reads: a write to any of them clears the loader's cache in the
     ///     writing context (names compare case-insensitively).
     ///   - maxBatchSize: The most keys in one batch, or `nil` for no limit.
@@ -67,7 +67,7 @@ extension SQLiteSource {
     /// ```
     ///
     /// - Parameters:
-    ///   - name: The loader's name, for errors and ``BatchStatistics``.
+    ///   - name: The loader's name, for errors and `BatchStatistics`.
     ///   - tables: The tables the batch function reads.
     ///   - maxBatchSize: The most keys in one batch, or `nil` for no limit.
     ///   - caching: Whether loaded values stay cached in the context.

@@ -110,7 +110,7 @@ extension SQLiteSource {
     ///   - values: The values of the filter's `?` parameters, in order; always bound.
     ///   - caching: Whether loaded counts stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key count`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.key count`.
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
     public func countLoader(
@@ -149,7 +149,7 @@ extension SQLiteSource {
     ///   - values: The values of the filter's `?` parameters, in order.
     ///   - caching: Whether loaded counts stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key count`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.key count`.
     /// - Returns: The loader.
     @inlinable
     public func countLoader<Key: SQLiteKey>(
@@ -192,7 +192,7 @@ extension SQLiteSource {
     ///   - values: The values of the filter's `?` parameters, in order; always bound.
     ///   - caching: Whether loaded answers stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key exists`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.key exists`.
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
     public func existsLoader(
@@ -231,7 +231,7 @@ extension SQLiteSource {
     ///   - values: The values of the filter's `?` parameters, in order.
     ///   - caching: Whether loaded answers stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key exists`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.key exists`.
     /// - Returns: The loader.
     @inlinable
     public func existsLoader<Key: SQLiteKey>(

@@ -2,7 +2,7 @@
 /// `limit` rows per key, a join table to go through, or one number per key instead of rows.
 ///
 /// Part of the loader's identity: two loaders of one table with different shapes cache apart (each core loader has
-/// its own cache) and are named apart in ``BatchStatistics`` by default.
+/// its own cache) and are named apart in `BatchStatistics` by default.
 struct LoaderShape: Sendable {
     /// The fixed filter, ANDed to the key match; its values are bound after the keys.
     var filter: SQLFilter?

@@ -30,7 +30,7 @@ extension SQLiteSource {
     ///   - limit: At most this many rows for each key, or `nil` for all of them.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.through.from[]`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.through.from[]`.
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
     public func groupLoader<Row: Decodable & Sendable>(
@@ -87,7 +87,7 @@ extension SQLiteSource {
     ///   - limit: At most this many rows for each key, or `nil` for all of them.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.through.from[]`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.through.from[]`.
     /// - Returns: The loader.
     @inlinable
     public func groupLoader<Key: SQLiteKey, Row: Decodable & Sendable>(

@@ -2,7 +2,7 @@ import GBatchy
 
 /// Loads one row per key from a table, one query per tick for all the keys loaded concurrently in a context.
 ///
-/// Create it once per database and table with ``SQLiteSource/loader(_:table:key:caching:maxBatchSize:name:)`` and share
+/// Create it once per database and table with ``SQLiteSource/loader(_:table:key:where:_:caching:maxBatchSize:name:)`` and share
 /// it across requests. Inside a `BatchContext`, every `load` issued in the same tick becomes one query,
 /// `SELECT "t"."col", …, "k"."key" FROM main.json_each(?) AS "k" JOIN "table" AS "t" ON "t"."key" = +"k"."value"`,
 /// binding the distinct keys as one JSON array; each caller gets its own row, or `nil` when there is none. Each row
