@@ -49,6 +49,9 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     let database: SQLiteSource
     let table: String
     let keyColumn: String
+    /// The columns of a composite key, in the order of each key's JSON array (``SQLiteCompositeKey``), or `[]` for
+    /// a one-column key; `keyColumn` then only names them in errors.
+    let compositeKeyColumns: [String]
     let orderBy: String?
     let descending: Bool
     /// The columns `Row` decodes, or `nil` to select every column of the table.
@@ -63,6 +66,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         database: SQLiteSource,
         table: String,
         keyColumn: String,
+        compositeKeyColumns: [String] = [],
         orderBy: String?,
         descending: Bool,
         reader: RowReader<Key, Row>
@@ -71,6 +75,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         self.reader = reader
         self.table = table
         self.keyColumn = keyColumn
+        self.compositeKeyColumns = compositeKeyColumns
         self.orderBy = orderBy
         self.descending = descending
         self.columns = decodedColumns(Row.self)
@@ -184,7 +189,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     }
 
     /// Whether the statement's `IN` form needs how the key column compares.
-    private var readsKeyColumnInfo: Bool { orderBy != nil && !keyColumn.contains("\0") }
+    private var readsKeyColumnInfo: Bool { orderBy != nil && compositeKeyColumns.isEmpty && !keyColumn.contains("\0") }
 
     /// What the statement is built from, as `connection` reads it: the table's columns (`nil` when there is no such
     /// table), how the key column compares, and the schema version, read first: never newer than the columns (equal
@@ -265,7 +270,10 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             }
             return column
         }
-        let key = try require(keyColumn, role: "the key column")
+        // A composite key matches each column with its element of the key's array: `"t"."a" = +json_extract(
+        // "k"."value", '$[0]') AND …`, each compared as `WHERE "a" = ? AND …` would.
+        let key = try compositeKeyColumns.isEmpty ? require(keyColumn, role: "the key column") : ""
+        let keys = try compositeKeyColumns.map { try require($0, role: "a key column") }
         let order = try orderBy.map { try require($0, role: "the orderBy column") }
 
         // Every column is qualified with the table's alias: SQLite reads a lone double-quoted name that matches no
@@ -273,6 +281,11 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         // where `"t"."bio"` fails to prepare and the loader reports the drift. The aliases are the loader's own, so
         // no table name can clash with them.
         func qualified(_ name: String) -> String { "\"t\".\(sqlIdentifier(name))" }
+        let keyMatch =
+            keys.isEmpty
+            ? "\(qualified(key)) = +\"k\".\"value\""
+            : keys.enumerated().map { "\(qualified($1)) = +json_extract(\"k\".\"value\", '$[\($0)]')" }
+                .joined(separator: " AND ")
 
         var selected: [String] = []
         var keyIndex: Int?
@@ -302,7 +315,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         selected.append("\"k\".\"key\"")
         var sql =
             "SELECT \(selected.joined(separator: ", ")) FROM \(keysSchema).json_each(?) AS \"k\""
-            + " JOIN \(sqlIdentifier(table)) AS \"t\" ON \(qualified(key)) = +\"k\".\"value\""
+            + " JOIN \(sqlIdentifier(table)) AS \"t\" ON \(keyMatch)"
         var ordered: Ordered?
         if let order {
             let direction = descending ? " DESC" : ""
