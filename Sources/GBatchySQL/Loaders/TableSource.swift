@@ -19,6 +19,8 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         /// The `main` schema version the statement was built from (read no later than the columns). A batch whose
         /// statement ran with another version discovers the columns again before answering.
         let schemaVersion: Int64
+        /// For a page loader: how many values its cursors hold (the `orderBy` value and the tie-break's).
+        var cursorWidth = 0
 
         /// Whether `other` sends the same SQL, whatever schema version each was built from.
         func hasSameSQL(as other: Statement) -> Bool {
@@ -54,6 +56,8 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     let compositeKeyColumns: [String]
     let orderBy: String?
     let descending: Bool
+    /// Whether the statement answers pages (``PageLoader``): each key's rows after its cursor, at most its size + 1.
+    let pages: Bool
     /// The columns `Row` decodes, or `nil` to select every column of the table.
     private let columns: [DecodedColumn]?
     private let statement = Locked<Statement?>(nil)
@@ -69,6 +73,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         compositeKeyColumns: [String] = [],
         orderBy: String?,
         descending: Bool,
+        pages: Bool = false,
         reader: RowReader<Key, Row>
     ) {
         self.database = database
@@ -78,6 +83,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         self.compositeKeyColumns = compositeKeyColumns
         self.orderBy = orderBy
         self.descending = descending
+        self.pages = pages
         self.columns = decodedColumns(Row.self)
     }
 
@@ -168,6 +174,9 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         return try query(current, batch, keys, on: connection, rediscover: false)
     }
 
+    /// For a page loader, how many values its cursors hold, once its statement is built.
+    var cursorWidth: Int? { statement.withLock { $0?.cursorWidth } }
+
     /// The statement, checking the schema on first use. A failed check is not remembered: the next batch checks
     /// again, so a table created later is found.
     private func checkedStatement() async throws -> Statement {
@@ -198,7 +207,8 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         let version = try connection.schemaVersion()
         let columns = try connection.tableColumns(table)
         let info = readsKeyColumnInfo ? connection.keyColumnInfo(table: table, column: keyColumn) : nil
-        return Schema(version: version, columns: columns, keyColumnInfo: info)
+        let primaryKey = pages && columns != nil ? try connection.primaryKeyColumns(table) : []
+        return Schema(version: version, columns: columns, keyColumnInfo: info, primaryKey: primaryKey)
     }
 
     /// The statement built from `schema`, or a ``SchemaError``.
@@ -208,7 +218,8 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             existing: existing,
             keysSchema: keysSchema.withLock { $0 },
             keyColumnInfo: schema.keyColumnInfo,
-            schemaVersion: schema.version
+            schemaVersion: schema.version,
+            primaryKey: schema.primaryKey
         )
     }
 
@@ -217,6 +228,8 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         let version: Int64
         let columns: [String]?
         let keyColumnInfo: KeyColumnInfo?
+        /// A page loader's table's primary key columns, in key order.
+        let primaryKey: [String]
     }
 
     /// After a failed query: the statement rebuilt from the current schema when it differs from the one that
@@ -257,7 +270,8 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         existing: [String],
         keysSchema: String,
         keyColumnInfo: KeyColumnInfo?,
-        schemaVersion: Int64
+        schemaVersion: Int64,
+        primaryKey: [String] = []
     ) throws -> Statement {
         func real(_ name: String) -> String? {
             // No real column contains NUL; Foundation's comparison would match one to a name cut at the NUL.
@@ -317,7 +331,22 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             "SELECT \(selected.joined(separator: ", ")) FROM \(keysSchema).json_each(?) AS \"k\""
             + " JOIN \(sqlIdentifier(table)) AS \"t\" ON \(keyMatch)"
         var ordered: Ordered?
-        if let order {
+        if pages, let order {
+            let tieBreak = try pageTieBreak(primaryKey: primaryKey, order: order, require: require)
+            var statement = Statement(
+                sql: pagedSQL(
+                    selected: selected,
+                    from: "\(keysSchema).json_each(?) AS \"k\" JOIN \(sqlIdentifier(table)) AS \"t\" ON \(keyMatch)",
+                    order: [order] + tieBreak,
+                    qualified: qualified
+                ),
+                positionIndex: Int32(positionIndex),
+                ordered: nil,
+                schemaVersion: schemaVersion
+            )
+            statement.cursorWidth = 1 + tieBreak.count
+            return statement
+        } else if let order {
             let direction = descending ? " DESC" : ""
             // By key position first, so that each key's rows are one run; within a key, by `orderBy`.
             sql += " ORDER BY \"k\".\"key\", \(qualified(order))\(direction)"
