@@ -206,4 +206,27 @@ struct SQLLoaderTests {
             #expect(try await withBatchContext { try await big.load(2) }.count == 3)
         }
     }
+
+    @Test("the three new shapes loaded in one tick run in one read transaction, one statement each")
+    func newShapesShareTheTicksSnapshot() async throws {
+        try await withFixtureDatabase("chinook") { db in
+            let big = db.sqlLoader(Invoice.self, key: "customer_id", reads: ["invoices"], sql: Self.bigInvoicesSQL, [5])
+            let entries = db.loader(PlaylistTrack.self, table: "playlist_tracks", keys: ("playlist_id", "track_id"))
+            let tracksPage = db.pageLoader(Track.self, table: "tracks", key: "album_id", orderBy: "name")
+            let (invoices, entry, page) = try await withBatchContext {
+                async let invoices = big.load(1)
+                async let entry = entries.load((1, 1))
+                async let page = tracksPage.load(1, first: 3)
+                return try await (invoices, entry, page)
+            }
+            #expect(invoices.map(\.id) == [382, 327, 143])
+            #expect(entry?.id == 1)
+            #expect(page.rows.count == 3 && page.hasNextPage)
+            let log = db.queryLog.entries.map(\.sql)
+            #expect(log.first == "BEGIN DEFERRED")
+            #expect(log.last == "COMMIT")
+            #expect(log.filter { $0 == "BEGIN DEFERRED" }.count == 1, "\(log)")
+            #expect(loaderQueries(db).count == 3)
+        }
+    }
 }

@@ -197,6 +197,9 @@ struct SQLBenchmarks {
             )
         )
 
+        // SC: composite keys (CompositeBenchmarks.swift).
+        rows += try await compositeKeyRows(keys: keys)
+
         // S5: read throughput with one and two readers.
         rows.append(try await readerScaling(keys: keys))
 

@@ -3,7 +3,7 @@ import GBatchy
 /// Loads one row per composite key (two or more columns) from a table, one query per tick for all the keys loaded
 /// concurrently in a context.
 ///
-/// Create it once with ``SQLiteSource/loader(_:table:keys:caching:maxBatchSize:name:)-(_,_,(String,String),_,_,_)``
+/// Create it once with `db.loader(_:table:keys:)`
 /// (or its three-column and typed forms). It batches, caches, checks the schema, follows schema changes and fails a
 /// row that fails to decode exactly like ``TableLoader``; each key is a tuple, one value per key column, told apart
 /// as a ``SQLiteCompositeKey``. The distinct keys of a batch are bound as one JSON array of arrays:
@@ -103,7 +103,7 @@ public final class CompositeKeyLoader<Key: Sendable, Row: Decodable & Sendable>:
 /// Loads every row whose key columns equal a composite key (two or more columns), one query per tick for all the
 /// keys loaded concurrently in a context.
 ///
-/// Create it with ``SQLiteSource/groupLoader(_:table:keys:orderBy:descending:caching:maxBatchSize:name:)-(_,_,(String,String),_,_,_,_,_)``.
+/// Create it with `db.groupLoader(_:table:keys:orderBy:)`.
 /// It answers like ``GroupLoader`` (the rows of the key in `orderBy` order, `[]` when there are none) and matches keys
 /// like ``CompositeKeyLoader``; with an `orderBy` the join ends with `ORDER BY "k"."key", "t"."orderBy"`.
 ///

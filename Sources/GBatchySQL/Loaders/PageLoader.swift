@@ -279,16 +279,16 @@ extension SQLiteSource {
         maxBatchSize: Int? = nil,
         name: String? = nil
     ) -> PageLoader<Int, Row> {
-        PageLoader(
-            database: self,
+        pageLoader(
+            rowType,
             table: table,
             key: key,
+            keyType: Int.self,
             orderBy: orderBy,
             descending: descending,
             caching: caching,
             maxBatchSize: maxBatchSize,
-            name: name,
-            reader: RowReader()
+            name: name
         )
     }
 

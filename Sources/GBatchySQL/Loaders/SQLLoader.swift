@@ -117,16 +117,16 @@ extension SQLiteSource {
         maxBatchSize: Int? = nil,
         name: String? = nil
     ) -> SQLLoader<Int, Row> {
-        SQLLoader(
-            database: self,
+        sqlLoader(
+            rowType,
             key: key,
+            keyType: Int.self,
             reads: reads,
             sql: sql,
-            values: values,
+            values,
             caching: caching,
             maxBatchSize: maxBatchSize,
-            name: name,
-            reader: RowReader()
+            name: name
         )
     }
 

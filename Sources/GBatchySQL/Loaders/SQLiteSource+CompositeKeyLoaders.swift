@@ -28,15 +28,14 @@ extension SQLiteSource {
         maxBatchSize: Int? = nil,
         name: String? = nil
     ) -> CompositeKeyLoader<(Int, Int), Row> {
-        CompositeKeyLoader(
-            database: self,
+        loader(
+            rowType,
             table: table,
-            keys: [keys.0, keys.1],
+            keys: keys,
+            keyTypes: (Int.self, Int.self),
             caching: caching,
             maxBatchSize: maxBatchSize,
-            name: name,
-            identity: { key in SQLiteCompositeKey([key.0.sqliteIdentity, key.1.sqliteIdentity]) },
-            reader: RowReader()
+            name: name
         )
     }
 
@@ -106,17 +105,16 @@ extension SQLiteSource {
         maxBatchSize: Int? = nil,
         name: String? = nil
     ) -> CompositeKeyGroupLoader<(Int, Int), Row> {
-        CompositeKeyGroupLoader(
-            database: self,
+        groupLoader(
+            rowType,
             table: table,
-            keys: [keys.0, keys.1],
+            keys: keys,
+            keyTypes: (Int.self, Int.self),
             orderBy: orderBy,
             descending: descending,
             caching: caching,
             maxBatchSize: maxBatchSize,
-            name: name,
-            identity: { key in SQLiteCompositeKey([key.0.sqliteIdentity, key.1.sqliteIdentity]) },
-            reader: RowReader()
+            name: name
         )
     }
 
@@ -187,15 +185,14 @@ extension SQLiteSource {
         maxBatchSize: Int? = nil,
         name: String? = nil
     ) -> CompositeKeyLoader<(Int, Int, Int), Row> {
-        CompositeKeyLoader(
-            database: self,
+        loader(
+            rowType,
             table: table,
-            keys: [keys.0, keys.1, keys.2],
+            keys: keys,
+            keyTypes: (Int.self, Int.self, Int.self),
             caching: caching,
             maxBatchSize: maxBatchSize,
-            name: name,
-            identity: { key in SQLiteCompositeKey([key.0.sqliteIdentity, key.1.sqliteIdentity, key.2.sqliteIdentity]) },
-            reader: RowReader()
+            name: name
         )
     }
 
@@ -265,17 +262,16 @@ extension SQLiteSource {
         maxBatchSize: Int? = nil,
         name: String? = nil
     ) -> CompositeKeyGroupLoader<(Int, Int, Int), Row> {
-        CompositeKeyGroupLoader(
-            database: self,
+        groupLoader(
+            rowType,
             table: table,
-            keys: [keys.0, keys.1, keys.2],
+            keys: keys,
+            keyTypes: (Int.self, Int.self, Int.self),
             orderBy: orderBy,
             descending: descending,
             caching: caching,
             maxBatchSize: maxBatchSize,
-            name: name,
-            identity: { key in SQLiteCompositeKey([key.0.sqliteIdentity, key.1.sqliteIdentity, key.2.sqliteIdentity]) },
-            reader: RowReader()
+            name: name
         )
     }
 
