@@ -117,6 +117,7 @@ struct PageLoaderTests {
                     PageRequest(key: 1, first: 2, after: titleCursor),
                     PageRequest(key: 1, first: -1, after: nil),
                     PageRequest(key: 2, first: 1, after: nil),
+                    PageRequest(key: 3, first: Int.max, after: nil),
                 ])
             }
             let cursorError = try #require(
@@ -127,7 +128,9 @@ struct PageLoaderTests {
             #expect(cursorError.description.contains(#"for the page loader of "posts""#))
             #expect(throws: PageLoaderError.self) { try results[1].get() }
             #expect(try results[2].get().rows.map(\.id) == [5])
-            #expect(loaderQueries(db).map(\.keyCount) == [2])
+            #expect(try results[3].get().rows.map(\.id) == [8, 9])
+            #expect(try results[3].get().hasNextPage == false)
+            #expect(loaderQueries(db).map(\.keyCount) == [3])
         }
     }
 
