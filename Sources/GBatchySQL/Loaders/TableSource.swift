@@ -327,16 +327,15 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         // Last, so that the row's own columns keep their positions and names come first when decoding.
         let positionIndex = selected.count
         selected.append("\"k\".\"key\"")
-        var sql =
-            "SELECT \(selected.joined(separator: ", ")) FROM \(keysSchema).json_each(?) AS \"k\""
-            + " JOIN \(sqlIdentifier(table)) AS \"t\" ON \(keyMatch)"
+        let join = "\(keysSchema).json_each(?) AS \"k\" JOIN \(sqlIdentifier(table)) AS \"t\" ON \(keyMatch)"
+        var sql = "SELECT \(selected.joined(separator: ", ")) FROM \(join)"
         var ordered: Ordered?
         if pages, let order {
             let tieBreak = try pageTieBreak(primaryKey: primaryKey, order: order, require: require)
             var statement = Statement(
                 sql: pagedSQL(
                     selected: selected,
-                    from: "\(keysSchema).json_each(?) AS \"k\" JOIN \(sqlIdentifier(table)) AS \"t\" ON \(keyMatch)",
+                    from: join,
                     order: [order] + tieBreak,
                     qualified: qualified
                 ),
