@@ -61,7 +61,8 @@ struct SQLLoaderTests {
         try await withFixtureDatabase("chinook") { db in
             let sql = """
                 SELECT id, customer_id, total, ':keys' AS note FROM invoices -- not :keys
-                WHERE total > ?1 /* :keys */ AND customer_id IN ( :keys ) AND "id" < ?3 + ? ORDER BY total, id
+                WHERE total > ?1 /* :keys */ AND customer_id IN ( :keys ) AND "id" < ?3 + ? ORDER BY total, id;
+                -- a trailing comment is no second statement ;
                 """
             let loader = db.sqlLoader(Invoice.self, key: "CUSTOMER_ID", reads: ["INVOICES"], sql: sql, [5, 1000, 0])
             let rows = try await withBatchContext { try await loader.load(2) }
@@ -88,6 +89,8 @@ struct SQLLoaderTests {
             )
             #expect(second?.code == .multipleStatements)
             #expect(second?.description.contains("`DELETE FROM invoices`") == true)
+            let garbage = await error("SELECT * FROM invoices WHERE customer_id IN (:keys); nonsense")
+            #expect(garbage?.code == .multipleStatements)
             let write = await error("DELETE FROM invoices WHERE customer_id IN (:keys) RETURNING *")
             #expect(write?.code == .notReadOnly)
             let update = await error(

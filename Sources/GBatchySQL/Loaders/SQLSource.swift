@@ -204,7 +204,7 @@ extension SQLiteSourceConnection {
         }
         guard code == SQLITE_OK else { throw error(code: code, sql: rewritten) }
         let rest = trailing.trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(.init(charactersIn: ";")))
-        guard let statement, rest.isEmpty else {
+        guard let statement, !holdsStatement(rest) else {
             throw fail(.multipleStatements, statement == nil ? "nothing" : "`\(rest.prefix(60))`")
         }
         guard sqlite3_stmt_readonly(statement) != 0 else { throw fail(.notReadOnly, "") }
@@ -230,6 +230,15 @@ extension SQLiteSourceConnection {
             throw fail(.undeclaredTable, table)
         }
         return .init(sql: rewritten, keysParameter: keysParameter, parameterCount: parameterCount)
+    }
+
+    /// Whether `sql` (the text after a statement) holds another statement, or text SQLite cannot read as nothing but
+    /// comments and semicolons. Prepared, never run.
+    private func holdsStatement(_ sql: String) -> Bool {
+        guard !sql.isEmpty else { return false }
+        var statement: OpaquePointer?
+        defer { sqlite3_finalize(statement) }
+        return sqlite3_prepare_v2(handle, sql, -1, &statement, nil) != SQLITE_OK || statement != nil
     }
 
     /// The tables a statement's program opens to read (`OpenRead` of a table or of one of its indexes), by name.
