@@ -198,4 +198,37 @@ struct PageLoaderTests {
             }
         }
     }
+
+    @Test("text keys: pages of each composer's tracks by name match the direct query, a nil key answers an empty page")
+    func textKeysPageLikeTheDirectQuery() async throws {
+        try await withFixtureDatabase("chinook") { db in
+            let byComposer = db.pageLoader(
+                Track.self,
+                table: "tracks",
+                key: "composer",
+                keyType: String?.self,
+                orderBy: "name"
+            )
+            var walked: [Int] = []
+            var cursor: PageCursor?
+            repeat {
+                let after = cursor
+                let page = try await withBatchContext {
+                    async let harris = byComposer.load("Steve Harris", first: 7, after: after)
+                    async let nobody = byComposer.load(nil, first: 7)
+                    return try await (harris, nobody)
+                }
+                #expect(page.1.rows.isEmpty && !page.1.hasNextPage)
+                walked += page.0.rows.map(\.id)
+                cursor = page.0.hasNextPage ? page.0.endCursor : nil
+            } while cursor != nil
+            let direct = try await db.query(
+                "SELECT id FROM tracks WHERE composer = 'Steve Harris' ORDER BY name, id",
+                as: Int.self
+            )
+            #expect(direct.count == 80)
+            #expect(walked == direct)
+            #expect(loaderQueries(db).count == 12)  // 80 rows, 7 a page: 12 pages, the nil key never sent
+        }
+    }
 }

@@ -165,6 +165,7 @@ struct PageRow<Row: Decodable & Sendable>: Decodable, Sendable {
         case cursor = "gbatchy_cursor"
     }
 
+    /// Decodes the row, then the cursor column when the result has it.
     @usableFromInline
     init(from decoder: any Decoder) throws {
         row = try Row(from: decoder)
