@@ -72,7 +72,7 @@ extension SQLiteSource {
             caching: caching,
             maxBatchSize: maxBatchSize,
             name: name,
-            identity: { key in SQLiteCompositeKey([key.0.sqliteIdentity, key.1.sqliteIdentity]) },
+            identity: { key in SQLiteCompositeKey(key.0.sqliteIdentity, key.1.sqliteIdentity) },
             reader: RowReader()
         )
     }
@@ -153,7 +153,7 @@ extension SQLiteSource {
             caching: caching,
             maxBatchSize: maxBatchSize,
             name: name,
-            identity: { key in SQLiteCompositeKey([key.0.sqliteIdentity, key.1.sqliteIdentity]) },
+            identity: { key in SQLiteCompositeKey(key.0.sqliteIdentity, key.1.sqliteIdentity) },
             reader: RowReader()
         )
     }
@@ -229,7 +229,7 @@ extension SQLiteSource {
             caching: caching,
             maxBatchSize: maxBatchSize,
             name: name,
-            identity: { key in SQLiteCompositeKey([key.0.sqliteIdentity, key.1.sqliteIdentity, key.2.sqliteIdentity]) },
+            identity: { key in SQLiteCompositeKey(key.0.sqliteIdentity, key.1.sqliteIdentity, key.2.sqliteIdentity) },
             reader: RowReader()
         )
     }
@@ -310,7 +310,7 @@ extension SQLiteSource {
             caching: caching,
             maxBatchSize: maxBatchSize,
             name: name,
-            identity: { key in SQLiteCompositeKey([key.0.sqliteIdentity, key.1.sqliteIdentity, key.2.sqliteIdentity]) },
+            identity: { key in SQLiteCompositeKey(key.0.sqliteIdentity, key.1.sqliteIdentity, key.2.sqliteIdentity) },
             reader: RowReader()
         )
     }
