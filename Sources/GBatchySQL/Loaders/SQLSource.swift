@@ -258,9 +258,17 @@ extension SQLiteSourceConnection {
         }
         var tables: Set<String> = []
         for page in pages {
-            let schema = page[0] == 1 ? "temp" : "main"
+            // The database's name by its number: 0 is `main`, 1 `temp`, then attached databases.
+            let databases = try query(
+                "SELECT name FROM pragma_database_list WHERE seq = ?",
+                values: [.integer(page[0])],
+                as: String.self,
+                keyCount: nil,
+                table: nil
+            )
+            guard let schema = databases.first else { continue }
             let names = try query(
-                "SELECT tbl_name FROM \(schema).sqlite_schema WHERE rootpage = ?",
+                "SELECT tbl_name FROM \(sqlIdentifier(schema)).sqlite_schema WHERE rootpage = ?",
                 values: [.integer(page[1])],
                 as: String.self,
                 keyCount: nil,
