@@ -2,13 +2,13 @@ import GBatchy
 import GBatchySQL
 
 /// Runs one workload in a loop, to profile it with perf or callgrind: `c1`, `floor`, `suspension`, `c2`, or one of
-/// the SQL workloads `s0`, `s1`, `s2`, `s4`, `s5a`, `s5b`, `sseq` (1000 rows in key order through `db.query`) and
-/// `shop` (an empty read, one trip to a reader thread).
+/// the SQL workloads `s0`, `s1`, `s2`, `s4`, `s5a`, `s5b`, `sseq` (1000 rows in key order through `db.query`),
+/// `shop` (an empty read, one trip to a reader thread), `sc` (1000 composite keys) and `scr` (its raw C floor).
 enum Profile {
-    static let sqlWorkloads: Set = ["s0", "s1", "s2", "s4", "s5a", "s5b", "sseq", "shop"]
+    static let sqlWorkloads: Set = ["s0", "s1", "s2", "s4", "s5a", "s5b", "sseq", "shop", "sc", "scr"]
     /// Every workload's name, in the order `--help` lists them.
     static let workloads = [
-        "c1", "floor", "suspension", "c2", "tree", "s0", "s1", "s2", "s4", "s5a", "s5b", "sseq", "shop",
+        "c1", "floor", "suspension", "c2", "tree", "s0", "s1", "s2", "s4", "s5a", "s5b", "sseq", "shop", "sc", "scr",
     ]
 
     static func run(_ workload: String, iterations: Int) async throws {
@@ -37,6 +37,14 @@ extension Profile {
         let children = db.groupLoader(Item.self, table: "items", key: "parent_id", keyType: Int64.self, orderBy: "id")
         let raw = try RawSQLite(path: path)
         let keys = (1...1000).map { Int64($0 * 997) }
+        let entries: CompositeKeyLoader<(Int64, Int64), Item> = db.loader(
+            Item.self,
+            table: "items",
+            keys: ("parent_id", "id")
+        )
+        let pairs = keys.map { ($0 / 10, $0) }
+        let json = "[" + pairs.map { "[\($0.0),\($0.1)]" }.joined(separator: ",") + "]"
+        let rawComposite = try RawCompositeQuery(path: path)
         for _ in 0..<iterations {
             switch workload {
             case "s0": _ = try raw.items(where: "id", in: keys)
@@ -64,6 +72,8 @@ extension Profile {
                     }
                 }
             case "s4": _ = try await withBatchContext { try await children.loadAll(keys.map { $0 / 10 }) }
+            case "sc": _ = try await withBatchContext { try await entries.loadAll(pairs) }
+            case "scr": _ = try rawComposite.items(json: json, count: pairs.count)
             default: fatalError("unknown workload \(workload)")
             }
         }

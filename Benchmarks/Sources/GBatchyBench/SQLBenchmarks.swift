@@ -200,6 +200,9 @@ struct SQLBenchmarks {
         // S7–S9: top N, count and many-to-many against C of the same SQL.
         rows += try await shapeRows(parents: parents, raw: raw)
 
+        // SC: composite keys (CompositeBenchmarks.swift).
+        rows += try await compositeKeyRows(keys: keys)
+
         // S5: read throughput with one and two readers.
         rows.append(try await readerScaling(keys: keys))
 

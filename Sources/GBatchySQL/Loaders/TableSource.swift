@@ -30,6 +30,8 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         var rowColumns: [String] = []
         /// The table's real columns, which a list query's `orderBy` is checked against.
         var existingColumns: [String] = []
+        /// For a page loader: how many values its cursors hold (the `orderBy` value and the tie-break's).
+        var cursorWidth = 0
 
         /// Whether `other` sends the same SQL, whatever schema version each was built from.
         func hasSameSQL(as other: Statement) -> Bool {
@@ -62,10 +64,15 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     let database: SQLiteSource
     let table: String
     let keyColumn: String
+    /// The columns of a composite key, in the order of each key's JSON array (``SQLiteCompositeKey``), or `[]` for
+    /// a one-column key; `keyColumn` then only names them in errors.
+    let compositeKeyColumns: [String]
     let orderBy: String?
     let descending: Bool
     /// What the statement asks beyond the plain key match (a filter, a limit, a join table, an aggregate).
     let shape: LoaderShape
+    /// Whether the statement answers pages (``PageLoader``): each key's rows after its cursor, at most its size + 1.
+    let pages: Bool
     /// The columns `Row` decodes, or `nil` to select every column of the table.
     private let columns: [DecodedColumn]?
     private let statement = Locked<Statement?>(nil)
@@ -78,9 +85,11 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         database: SQLiteSource,
         table: String,
         keyColumn: String,
+        compositeKeyColumns: [String] = [],
         orderBy: String?,
         descending: Bool,
         shape: LoaderShape = LoaderShape(),
+        pages: Bool = false,
         reader: RowReader<Key, Row>
     ) {
         self.database = database
@@ -88,8 +97,10 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         self.reader = reader
         self.table = table
         self.keyColumn = keyColumn
+        self.compositeKeyColumns = compositeKeyColumns
         self.orderBy = orderBy
         self.descending = descending
+        self.pages = pages
         self.columns = decodedColumns(Row.self)
     }
 
@@ -205,6 +216,9 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         statement.withLock { $0 = nil }
     }
 
+    /// For a page loader, how many values its cursors hold, once its statement is built.
+    var cursorWidth: Int? { statement.withLock { $0?.cursorWidth } }
+
     /// The statement, checking the schema on first use. A failed check is not remembered: the next batch checks
     /// again, so a table created later is found.
     func checkedStatement() async throws -> Statement {
@@ -227,7 +241,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     }
 
     /// Whether the statement's `IN` form needs how the key column compares.
-    private var readsKeyColumnInfo: Bool { orderBy != nil && !keyColumn.contains("\0") }
+    private var readsKeyColumnInfo: Bool { orderBy != nil && compositeKeyColumns.isEmpty && !keyColumn.contains("\0") }
 
     /// What the statement is built from, as `connection` reads it: the table's columns (`nil` when there is no such
     /// table), how the key column compares, and the schema version, read first: never newer than the columns (equal
@@ -244,6 +258,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             // SQLite reads names up to a NUL character: the check would find the table of the truncated name.
             schema.throughColumns = through.table.contains("\0") ? nil : try connection.tableColumns(through.table)
         }
+        if pages, columns != nil { schema.primaryKeyColumns = try connection.primaryKeyColumns(table) }
         return schema
     }
 
@@ -268,6 +283,8 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         var primaryKey: String?
         /// The join table's columns, for a many-to-many loader (`nil` when there is no such table).
         var throughColumns: [String]?
+        /// A page loader's table's primary key columns, in key order.
+        var primaryKeyColumns: [String] = []
     }
 
     /// After a failed query: the statement rebuilt from the current schema when it differs from the one that
@@ -322,8 +339,13 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             }
             return column
         }
-        // A many-to-many loader's key column is the join table's, checked with the join.
-        let key = shape.through == nil ? try require(keyColumn, role: "the key column") : keyColumn
+        // A many-to-many loader's key column is the join table's, checked with the join. A composite key matches each
+        // column with its element of the key's array: `"t"."a" = +json_extract("k"."value", '$[0]') AND …`, each
+        // compared as `WHERE "a" = ? AND …` would.
+        let key =
+            try !compositeKeyColumns.isEmpty
+            ? "" : shape.through == nil ? require(keyColumn, role: "the key column") : keyColumn
+        let keys = try compositeKeyColumns.map { try require($0, role: "a key column") }
         let order = try orderBy.map { try require($0, role: "the orderBy column") }
 
         // Every column is qualified with the table's alias: SQLite reads a lone double-quoted name that matches no
@@ -331,6 +353,11 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         // where `"t"."bio"` fails to prepare and the loader reports the drift. The aliases are the loader's own, so
         // no table name can clash with them.
         func qualified(_ name: String) -> String { "\"t\".\(sqlIdentifier(name))" }
+        let keyMatch =
+            keys.isEmpty
+            ? "\(qualified(key)) = +\"k\".\"value\""
+            : keys.enumerated().map { "\(qualified($1)) = +json_extract(\"k\".\"value\", '$[\($0)]')" }
+                .joined(separator: " AND ")
 
         var selected: [String] = []
         var keyIndex: Int?
@@ -375,11 +402,29 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         // Last, so that the row's own columns keep their positions and names come first when decoding.
         let positionIndex = selected.count
         selected.append("\"k\".\"key\"")
-        var sql =
-            "SELECT \(selected.joined(separator: ", ")) FROM \(keysSchema).json_each(?) AS \"k\""
-            + " JOIN \(sqlIdentifier(table)) AS \"t\" ON \(qualified(key)) = +\"k\".\"value\""
+        let join = "\(keysSchema).json_each(?) AS \"k\" JOIN \(sqlIdentifier(table)) AS \"t\" ON \(keyMatch)"
+        var sql = "SELECT \(selected.joined(separator: ", ")) FROM \(join)"
         var ordered: Ordered?
-        if let order {
+        if pages, let order {
+            let tieBreak = try pageTieBreak(
+                primaryKey: shaped?.primaryKeyColumns ?? [],
+                order: order,
+                require: require
+            )
+            var statement = Statement(
+                sql: pagedSQL(
+                    selected: selected,
+                    from: join,
+                    order: [order] + tieBreak,
+                    qualified: qualified
+                ),
+                positionIndex: Int32(positionIndex),
+                ordered: nil,
+                schemaVersion: schemaVersion
+            )
+            statement.cursorWidth = 1 + tieBreak.count
+            return statement
+        } else if let order {
             let direction = descending ? " DESC" : ""
             // By key position first, so that each key's rows are one run; within a key, by `orderBy`.
             sql += " ORDER BY \"k\".\"key\", \(qualified(order))\(direction)"
