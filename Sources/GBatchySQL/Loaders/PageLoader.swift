@@ -267,7 +267,7 @@ extension SQLiteSource {
     ///   - descending: Whether `orderBy` (and the tie-break) sorts descending.
     ///   - caching: Whether loaded pages stay cached in the context.
     ///   - maxBatchSize: The most requests in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key[page]`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.key[page]`.
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
     public func pageLoader<Row: Decodable & Sendable>(
@@ -309,7 +309,7 @@ extension SQLiteSource {
     ///   - descending: Whether `orderBy` (and the tie-break) sorts descending.
     ///   - caching: Whether loaded pages stay cached in the context.
     ///   - maxBatchSize: The most requests in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key[page]`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.key[page]`.
     /// - Returns: The loader.
     @inlinable
     public func pageLoader<Key: SQLiteKey, Row: Decodable & Sendable>(

@@ -104,7 +104,7 @@ extension SQLiteSource {
     ///   - values: The values of the statement's other parameters, in order.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `sql.key`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `sql.key`.
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
     public func sqlLoader<Row: Decodable & Sendable>(
@@ -146,7 +146,7 @@ extension SQLiteSource {
     ///   - values: The values of the statement's other parameters, in order.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `sql.key`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `sql.key`.
     /// - Returns: The loader.
     @inlinable
     public func sqlLoader<Key: SQLiteKey, Row: Decodable & Sendable>(

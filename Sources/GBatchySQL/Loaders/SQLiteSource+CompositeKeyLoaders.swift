@@ -17,7 +17,7 @@ extension SQLiteSource {
     ///   - keys: The key columns, unique together in the table.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.(a, b)`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.(a, b)`.
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
     public func loader<Row: Decodable & Sendable>(
@@ -53,7 +53,7 @@ extension SQLiteSource {
     ///   - keyTypes: The type of each key column's value: `Int`, `Int64`, `String`, `UUID` or an optional of one.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.(a, b)`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.(a, b)`.
     /// - Returns: The loader.
     @inlinable
     public func loader<A: SQLiteKey, B: SQLiteKey, Row: Decodable & Sendable>(
@@ -92,7 +92,7 @@ extension SQLiteSource {
     ///   - descending: Whether `orderBy` sorts descending.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.(a, b)[]`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.(a, b)[]`.
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
     public func groupLoader<Row: Decodable & Sendable>(
@@ -130,7 +130,7 @@ extension SQLiteSource {
     ///   - descending: Whether `orderBy` sorts descending.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.(a, b)[]`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.(a, b)[]`.
     /// - Returns: The loader.
     @inlinable
     public func groupLoader<A: SQLiteKey, B: SQLiteKey, Row: Decodable & Sendable>(
@@ -174,7 +174,7 @@ extension SQLiteSource {
     ///   - keys: The key columns, unique together in the table.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.(a, b)`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.(a, b)`.
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
     public func loader<Row: Decodable & Sendable>(
@@ -210,7 +210,7 @@ extension SQLiteSource {
     ///   - keyTypes: The type of each key column's value: `Int`, `Int64`, `String`, `UUID` or an optional of one.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.(a, b)`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.(a, b)`.
     /// - Returns: The loader.
     @inlinable
     public func loader<A: SQLiteKey, B: SQLiteKey, C: SQLiteKey, Row: Decodable & Sendable>(
@@ -249,7 +249,7 @@ extension SQLiteSource {
     ///   - descending: Whether `orderBy` sorts descending.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.(a, b)[]`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.(a, b)[]`.
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
     public func groupLoader<Row: Decodable & Sendable>(
@@ -287,7 +287,7 @@ extension SQLiteSource {
     ///   - descending: Whether `orderBy` sorts descending.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.(a, b)[]`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.(a, b)[]`.
     /// - Returns: The loader.
     @inlinable
     public func groupLoader<A: SQLiteKey, B: SQLiteKey, C: SQLiteKey, Row: Decodable & Sendable>(
