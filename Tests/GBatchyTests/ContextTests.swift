@@ -229,4 +229,21 @@ struct ContextTests {
         #expect(stats.waitersResumed == 4)
         #expect(stats["users"].batchSizes == [1, 1, 1, 1, 1])
     }
+
+    @Test("a spawned task's wait on its batch counts once; awaiting its BatchTask does not count")
+    func statisticsCountWaitsInsideSpawnedTasks() async throws {
+        let (users, _) = recordingLoader("users")
+        let stats = try await withBatchContext {
+            // The spawned task suspends on its batch: the batch runs only once every task of the context waits.
+            let loading = spawn { try await users.load(1) }
+            let computing = spawn { 42 }
+            let values = try await [loading.value, computing.value]
+            #expect(values == [10, 42])
+            #expect(try await loading.result.get() == 10)
+            return BatchContext.current!.statistics
+        }
+        #expect(stats.waitersSuspended == 1)
+        #expect(stats.waitersResumed == 1)
+        #expect(stats["users"].batchSizes == [1])
+    }
 }

@@ -19,23 +19,15 @@
 /// `BatchFunction` is `Sendable`.
 public final class BatchFunction<Input: Sendable, Output: Sendable>: Sendable {
     /// The function's name, used in errors and ``BatchStatistics``.
-    public let name: String
+    public var name: String { source.name }
     /// The most calls one batch holds; `nil` for no limit. A value below 1 fails every call with
     /// ``BatchError/invalidMaxBatchSize``. Larger ticks are cut into batches that run concurrently.
-    public let maxBatchSize: Int?
-    @usableFromInline let body: Body
-    @usableFromInline let tickSizeHint = TickSizeHint()
+    public var maxBatchSize: Int? { source.maxBatchSize }
+    /// The batch function, its name and its limit.
+    @usableFromInline let source: BatchSource<Input, Output>
 
-    @usableFromInline
-    enum Body: Sendable {
-        case values(@Sendable ([Input]) async throws -> [Output])
-        case results(@Sendable ([Input]) async throws -> [Result<Output, any Error>])
-    }
-
-    private init(name: String, maxBatchSize: Int?, body: Body) {
-        self.name = name
-        self.maxBatchSize = maxBatchSize
-        self.body = body
+    private init(name: String, maxBatchSize: Int?, body: BatchSource<Input, Output>.Body) {
+        self.source = BatchSource(name: name, maxBatchSize: maxBatchSize, dispatchGroup: nil, body: body)
     }
 
     /// Creates a batch function that returns one output per input, in the order of the inputs.
@@ -120,12 +112,7 @@ public final class BatchFunction<Input: Sendable, Output: Sendable>: Sendable {
     public nonisolated(nonsending) func callAsFunction(_ input: Input) async throws -> Output {
         try Task.checkCancellation()
         let context = BatchContext.current ?? BatchContext()
-        let (check, wake) = context.state.withLock { state in
-            let (slot, wake) = context.queue(of: self, in: &state).slot(for: input, state: &state)
-            return (state.check(slot), wake)
-        }
-        if wake { context.scheduleDrain() }
-        return try await context.value(of: check)
+        return try await context.value(of: context.checkedSlot(for: input, in: self))
     }
 
     /// Queues `input` now and returns its pending output, without creating a task (gbatchy's `as_future=True`).
@@ -137,89 +124,11 @@ public final class BatchFunction<Input: Sendable, Output: Sendable>: Sendable {
         let context = BatchContext.current ?? BatchContext()
         return BatchFuture(context: context, slot: context.slot(for: input, in: self))
     }
-
-    /// Runs the batch function on `inputs` and checks its answer.
-    @inlinable
-    func run(_ inputs: [Input]) async -> BatchOutcome<Output> {
-        if let maxBatchSize, maxBatchSize < 1 {
-            return .failed(BatchError.invalidMaxBatchSize(loader: name, value: maxBatchSize))
-        }
-        do {
-            switch body {
-            case .values(let batch):
-                return .checking(try await batch(inputs), keyCount: inputs.count, loader: name)
-            case .results(let batch):
-                return .checking(try await batch(inputs), keyCount: inputs.count, loader: name)
-            }
-        } catch {
-            return .failed(error)
-        }
-    }
 }
 
-/// A ``BatchFunction``'s queue inside one context.
-///
-/// Every method runs under the context lock. Not `Sendable`: the batch runs it starts capture the function and the
-/// context, never the queue.
-@usableFromInline
-final class FunctionQueue<Input: Sendable, Output: Sendable>: ContextQueue {
-    @usableFromInline let function: BatchFunction<Input, Output>
-    @usableFromInline unowned let context: BatchContext
-    @exclusivity(unchecked) @usableFromInline var pending: PendingBatches<Input, Output>
-    @exclusivity(unchecked) @usableFromInline var counters = LoaderStatistics()
-    /// ``takeReadyBatches(into:)``, made where the queue is created, so that it is specialized.
-    @usableFromInline let takeBatches: (FunctionQueue, inout [BatchRun]) -> Void
-
+extension BatchFunction: QueueOwner {
     @inlinable
-    init(function: BatchFunction<Input, Output>, context: BatchContext) {
-        self.function = function
-        self.context = context
-        self.pending = PendingBatches(maxBatchSize: function.maxBatchSize, expectedCount: function.tickSizeHint.value)
-        self.takeBatches = { queue, runs in queue.takeReadyBatchesSpecialized(into: &runs) }
-    }
-
-    @usableFromInline var name: String { function.name }
-    @usableFromInline var statistics: LoaderStatistics { counters }
-
-    @inlinable
-    func slot(for input: Input, state: inout ContextState) -> (Slot<Output>, wake: Bool) {
-        counters.loads += 1
-        let wasEmpty = pending.isEmpty
-        let slot = pending.append(input)
-        return (slot, wasEmpty ? state.markReady(self) : false)
-    }
-
-    @usableFromInline
-    func takeReadyBatches(into runs: inout [BatchRun]) {
-        takeBatches(self, &runs)
-    }
-
-    @inlinable
-    func takeReadyBatchesSpecialized(into runs: inout [BatchRun]) {
-        for (inputs, store) in pending.takeAll(recordingSizeIn: function.tickSizeHint) {
-            counters.batchSizes.append(inputs.count)
-            runs.append(
-                BatchRun(group: nil) { [function, context] in
-                    context.finish(store, with: await function.run(inputs))
-                }
-            )
-        }
-    }
-}
-
-extension BatchContext {
-    @inlinable
-    func queue<Input, Output>(
-        of function: BatchFunction<Input, Output>,
-        in state: inout ContextState
-    ) -> FunctionQueue<Input, Output> {
-        state.queue(for: function) { FunctionQueue(function: function, context: self) }
-    }
-
-    @inlinable
-    func slot<Input, Output>(for input: Input, in function: BatchFunction<Input, Output>) -> Slot<Output> {
-        let (slot, wake) = state.withLock { state in queue(of: function, in: &state).slot(for: input, state: &state) }
-        if wake { scheduleDrain() }
-        return slot
+    func makeCache(expectedCount: Int) -> NoCache<Input, Output> {
+        NoCache()
     }
 }

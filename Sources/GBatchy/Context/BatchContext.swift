@@ -74,7 +74,7 @@ public final class BatchContext: TaskExecutor, Sendable {
     /// not dispatch while the task that called it runs or awaits work outside the context, so loads issued before and
     /// after an external await land in one batch. This is the opposite of gbatchy's `may_block`.
     ///
-    /// When that task waits for a batch itself (`load`, `loadMany`, a future, ``pget(_:)-(Sequence)``, ``pmap(_:_:)``,
+    /// When that task waits for a batch itself (`load`, `loadMany`, a future, ``pget(_:)-(Items)``, ``pmap(_:_:)``,
     /// a ``BatchTask``), it no longer holds dispatch back, exactly as gbatchy counts a greenlet blocked on a batch.
     /// Awaiting an `async let` or a task group of its own whose loads need a tick does hold it back: keep such work
     /// outside the scope. Outside any context, `holdingDispatch` simply runs `body`.
@@ -90,7 +90,9 @@ public final class BatchContext: TaskExecutor, Sendable {
     /// }
     /// ```
     ///
-    /// - Parameter body: The work to run while dispatch is held.
+    /// - Parameters:
+    ///   - isolation: The caller's isolation; leave the default.
+    ///   - body: The work to run while dispatch is held.
     /// - Returns: What `body` returns.
     /// - Throws: What `body` throws.
     public static func holdingDispatch<T, E: Error>(

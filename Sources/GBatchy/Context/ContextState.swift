@@ -1,15 +1,3 @@
-/// What a drain of the context does next.
-enum DrainStep {
-    /// Run the jobs taken from the queue.
-    case run
-    /// Start the tick's batches taken from the ready queues.
-    case dispatch
-    /// Send a barrier through these actors before the tick may start (``CallerBarrier``); the drain ends.
-    case sendBarrier([any Actor], priority: TaskPriority, epoch: UInt64)
-    /// Nothing to do; the drain ends.
-    case idle
-}
-
 /// The mutable state of a ``BatchContext``, guarded by its lock.
 @usableFromInline
 struct ContextState {
@@ -37,8 +25,8 @@ struct ContextState {
     var batchTasksWaiter: UnsafeContinuation<Void, Never>?
     /// Queues with keys for the next tick, in the order their first key arrived.
     @usableFromInline var ready: [any ContextQueue] = []
-    /// Every loader's and batch function's queue in this context, keyed by the identity of the loader object. The
-    /// queue keeps its loader alive, so the identifier cannot be reused while the context lives.
+    /// Every loader's and batch function's queue in this context, keyed by the identity of its ``BatchSource``. The
+    /// queue keeps its source alive, so the identifier cannot be reused while the context lives.
     @usableFromInline var queues: [ObjectIdentifier: any ContextQueue] = [:]
     /// Queues in the order they were created, for statistics.
     var queueOrder: [any ContextQueue] = []
@@ -161,9 +149,8 @@ struct ContextState {
 ///   through ``Locked/withLock(_:)`` as `inout`, and no `withLock` body returns it, a copy of it, or one of its
 ///   queues: they return counters, slots, flags and ``BatchRun``s.
 /// - The queues are reachable only from it, so they are touched only while that lock is held (``ContextQueue``'s
-///   rule). A ``BatchRun`` that outlives the lock captures a ``LoaderQueue``, which is `@unchecked Sendable` and goes
-///   back through the lock (`BatchContext.finish(_:with:cleanup:)`) to touch its fields, or, for a ``BatchFunction``,
-///   only the function and the context, never its queue.
+///   rule). A ``BatchRun`` that outlives the lock captures a ``BatchQueue``, which is `@unchecked Sendable` and goes
+///   back through the lock (`BatchContext.finish(_:with:cleanup:)`) to touch its state.
 /// So the lock serializes every access to everything the state references, and the state never crosses a thread any
 /// other way.
 extension ContextState: @unchecked Sendable {}

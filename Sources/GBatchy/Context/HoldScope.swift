@@ -3,7 +3,7 @@
 ///
 /// A scope holds dispatch while it is open and none of its tasks waits for a batch. Its tasks are the task that opened
 /// it and every task that inherits it (child tasks, `async let`, ``spawn(priority:_:)``): when any of them waits for
-/// a batch (`load`, a future, ``pget(_:)-(Sequence)``, a ``BatchTask``), the scope's work is blocked on the next tick,
+/// a batch (`load`, a future, ``pget(_:)-(Items)``, a ``BatchTask``), the scope's work is blocked on the next tick,
 /// so it lets go until that wait ends. A scope therefore never holds back the tick it is itself waiting for.
 ///
 /// Every batch of a tick runs in a scope of its own, opened when the tick is taken and closed once the batch has

@@ -19,7 +19,10 @@ public struct BatchStatistics: Sendable, Hashable, CustomStringConvertible {
     public var ticks: Int
     /// The counters of each loader and batch function, by name. Two loaders with the same name share an entry.
     public var loaders: [String: LoaderStatistics] = [:]
-    /// The number of times a task suspended to wait for a batch.
+    /// The number of times a task suspended on a batch: awaiting a key's value (`load`, a future, a batch function
+    /// call), the batches of a `loadMany`, or a future made with `map` or `flatMap`. Awaiting a task (a
+    /// ``BatchTask``, the tasks of ``pmap(_:_:)`` or ``wait(_:count:)``) is not counted: the waits of the awaited
+    /// task are, so that each wait on a batch counts once.
     public var waitersSuspended: Int
     /// The number of times a suspended task was resumed, by a result or by cancellation. Equal to
     /// ``waitersSuspended`` once nothing waits: a difference after the work is done is a leaked continuation.
@@ -45,40 +48,5 @@ public struct BatchStatistics: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         let perLoader = loaders.keys.sorted().map { "\($0): \(loaders[$0]!)" }.joined(separator: "; ")
         return "ticks: \(ticks), waiters: \(waitersSuspended) suspended / \(waitersResumed) resumed; \(perLoader)"
-    }
-}
-
-/// Counters for one loader or batch function in one context.
-///
-/// `LoaderStatistics` is a `Sendable` value.
-public struct LoaderStatistics: Sendable, Hashable, CustomStringConvertible {
-    /// Keys asked for: one per `load`, `future` or call, and one per key of `loadMany`.
-    public var loads: Int = 0
-    /// Loads answered by a key already loaded, or already queued, in this context: no key was added to a batch.
-    public var cacheHits: Int = 0
-    /// The number of keys of each batch, in dispatch order.
-    public var batchSizes: [Int] = []
-
-    /// The number of batches dispatched.
-    public var batches: Int { batchSizes.count }
-
-    /// The number of keys sent to the batch function, over every batch.
-    public var keys: Int { batchSizes.reduce(0, +) }
-
-    /// Creates counters, empty by default.
-    public init(loads: Int = 0, cacheHits: Int = 0, batchSizes: [Int] = []) {
-        self.loads = loads
-        self.cacheHits = cacheHits
-        self.batchSizes = batchSizes
-    }
-
-    mutating func add(_ other: LoaderStatistics) {
-        loads += other.loads
-        cacheHits += other.cacheHits
-        batchSizes += other.batchSizes
-    }
-
-    public var description: String {
-        "\(loads) loads, \(cacheHits) cache hits, batches \(batchSizes)"
     }
 }

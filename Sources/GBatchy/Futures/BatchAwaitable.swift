@@ -1,6 +1,6 @@
 /// A value that some work will produce: a ``BatchFuture`` or a ``BatchTask``.
 ///
-/// ``pget(_:)-(Sequence)``, ``iwait(_:)`` and ``wait(_:count:)`` accept any mix of them.
+/// ``pget(_:)-(Items)``, ``iwait(_:)`` and ``wait(_:count:)`` accept any mix of them.
 ///
 /// ```swift
 /// let future = users.future(1)

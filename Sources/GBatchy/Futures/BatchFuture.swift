@@ -1,7 +1,7 @@
 /// A value a batch will produce: the result of `future(_:)`, ``immediate(_:)``, `map` or `flatMap`.
 ///
 /// Creating a future queues its key at once and creates no task: gbatchy's `as_future=True`. Several futures
-/// created in a row land in one batch; await them together with ``pget(_:)-(Sequence)``. A future can be awaited any
+/// created in a row land in one batch; await them together with ``pget(_:)-(Items)``. A future can be awaited any
 /// number of times, from any task.
 ///
 /// ```swift

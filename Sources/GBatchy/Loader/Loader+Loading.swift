@@ -13,12 +13,7 @@ extension Loader {
     public nonisolated(nonsending) func load(_ key: Key) async throws -> Value {
         try Task.checkCancellation()
         let context = BatchContext.current ?? BatchContext()
-        let (check, wake) = context.withQueue(of: self) { queue, state in
-            let (slot, wake) = queue.slot(for: key, state: &state)
-            return (state.check(slot), wake)
-        }
-        if wake { context.scheduleDrain() }
-        return try await context.value(of: check)
+        return try await context.value(of: context.checkedSlot(for: key, in: self))
     }
 
     /// Queues `key` now and returns its pending value, without creating a task (gbatchy's `as_future=True`).
@@ -77,7 +72,8 @@ extension Loader {
     /// ```
     @inlinable
     public func prime(_ key: Key, _ value: Value) {
-        BatchContext.current?.withQueue(of: self) { queue, _ in queue.prime(key, value) }
+        guard let context = BatchContext.current else { return }
+        context.state.withLock { state in state.queue(of: self, in: context).state.cache.prime(key, value) }
     }
 
     /// Removes `key` from the current context's cache, so that the next load fetches it again.
@@ -86,7 +82,7 @@ extension Loader {
     /// does nothing: it creates no queue and no statistics entry.
     @inlinable
     public func clear(_ key: Key) {
-        BatchContext.current?.withExistingQueue(of: self) { queue in queue.cache[key] = nil }
+        BatchContext.current?.state.withLock { state in state.existingQueue(of: self)?.state.cache.clear(key) }
     }
 
     /// Empties this loader's cache in the current context.
@@ -94,63 +90,11 @@ extension Loader {
     /// In a context that never used the loader it does nothing: it creates no queue and no statistics entry.
     @inlinable
     public func clearAll() {
-        BatchContext.current?.withExistingQueue(of: self) { queue in queue.cache.removeAll() }
+        BatchContext.current?.state.withLock { state in state.existingQueue(of: self)?.state.cache.clearAll() }
     }
 }
 
 extension BatchContext {
-    /// Runs `body` with the loader's queue in this context, under the context lock.
-    @inlinable
-    func withQueue<Key, Value, R>(
-        of loader: Loader<Key, Value>,
-        _ body: @Sendable (LoaderQueue<Key, Value>, inout ContextState) -> R
-    ) -> R {
-        state.withLock { state in
-            let queue = state.queue(for: loader) { LoaderQueue(loader: loader, context: self) }
-            return body(queue, &state)
-        }
-    }
-
-    /// Runs `body` with the loader's queue in this context, under the context lock, when the context has one; when
-    /// the loader was never used in this context, does nothing (there is no cache to change).
-    @inlinable
-    func withExistingQueue<Key, Value>(
-        of loader: Loader<Key, Value>,
-        _ body: (LoaderQueue<Key, Value>) -> Void
-    ) {
-        state.withLock { state in
-            // Keyed by the loader's identity, and the queue's type is fixed by the loader's type (as in `queue(for:)`).
-            guard let queue = state.queues[ObjectIdentifier(loader)] else { return }
-            body(unsafeDowncast(queue, to: LoaderQueue<Key, Value>.self))
-        }
-    }
-
-    /// The slot of `key` in `loader`'s queue, queuing the key if needed.
-    @inlinable
-    func slot<Key, Value>(for key: Key, in loader: Loader<Key, Value>) -> Slot<Value> {
-        let (slot, wake) = withQueue(of: loader) { queue, state in queue.slot(for: key, state: &state) }
-        if wake { scheduleDrain() }
-        return slot
-    }
-
-    /// The slots of `keys` in `loader`'s queue, queuing them under one lock.
-    @inlinable
-    func slots<Key, Value>(for keys: [Key], in loader: Loader<Key, Value>) -> [Slot<Value>] {
-        let (slots, wake) = withQueue(of: loader) { queue, state in
-            var slots: [Slot<Value>] = []
-            slots.reserveCapacity(keys.count)
-            var wake = false
-            for key in keys {
-                let (slot, wakeForKey) = queue.slot(for: key, state: &state)
-                slots.append(slot)
-                wake = wake || wakeForKey
-            }
-            return (slots, wake)
-        }
-        if wake { scheduleDrain() }
-        return slots
-    }
-
     /// The distinct stores among `slots` whose batch has not finished.
     @inlinable
     func pendingStores<Value>(of slots: [Slot<Value>]) -> [BatchStore<Value>] {

@@ -29,27 +29,18 @@
 /// `Loader` is `Sendable`.
 public final class Loader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// The loader's name, used in errors and ``BatchStatistics``.
-    public let name: String
+    public var name: String { source.name }
     /// The most keys one batch holds; `nil` for no limit. A value below 1 fails every load with
     /// ``BatchError/invalidMaxBatchSize``. Larger ticks are cut into batches that run concurrently.
-    public let maxBatchSize: Int?
+    public var maxBatchSize: Int? { source.maxBatchSize }
     /// Whether values stay cached in the context after their batch. Keys asked twice in one tick are fetched once
     /// either way.
     public let caching: Bool
     /// Whether a failed key stays cached, so that loading it again fails again without a batch. Off by default: the
     /// next load of a failed key tries again.
     public let cachesErrors: Bool
-    /// The group whose batches run together in each tick, such as one database's queries.
-    @usableFromInline package let dispatchGroup: (any BatchDispatchGroup)?
-    @usableFromInline let body: Body
-    @usableFromInline let tickSizeHint = TickSizeHint()
-
-    @usableFromInline
-    enum Body: Sendable {
-        case values(@Sendable ([Key]) async throws -> [Value])
-        case results(@Sendable ([Key]) async throws -> [Result<Value, any Error>])
-        case dictionary(@Sendable ([Key]) async throws -> [Key: Value])
-    }
+    /// The batch function, its name, its limit and its dispatch group.
+    @usableFromInline let source: BatchSource<Key, Value>
 
     private init(
         name: String,
@@ -57,14 +48,11 @@ public final class Loader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         caching: Bool,
         cachesErrors: Bool,
         dispatchGroup: (any BatchDispatchGroup)?,
-        body: Body
+        body: BatchSource<Key, Value>.Body
     ) {
-        self.name = name
-        self.maxBatchSize = maxBatchSize
         self.caching = caching
         self.cachesErrors = cachesErrors
-        self.dispatchGroup = dispatchGroup
-        self.body = body
+        self.source = BatchSource(name: name, maxBatchSize: maxBatchSize, dispatchGroup: dispatchGroup, body: body)
     }
 
     /// Creates a loader whose batch function returns one value per key, in the order of the keys.
@@ -156,7 +144,12 @@ public final class Loader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             caching: caching,
             cachesErrors: cachesErrors,
             dispatchGroup: nil,
-            body: .dictionary(dictionary)
+            body: .results { keys in
+                let values = try await dictionary(keys)
+                return keys.map { key in
+                    values[key].map { .success($0) } ?? .failure(BatchError.notFound(loader: name, key: key))
+                }
+            }
         )
     }
 
@@ -178,29 +171,11 @@ public final class Loader<Key: Hashable & Sendable, Value: Sendable>: Sendable {
             body: .results(results)
         )
     }
+}
 
-    /// Runs the batch function on `keys` and checks its answer.
+extension Loader: QueueOwner {
     @inlinable
-    func run(_ keys: [Key]) async -> BatchOutcome<Value> {
-        if let maxBatchSize, maxBatchSize < 1 {
-            return .failed(BatchError.invalidMaxBatchSize(loader: name, value: maxBatchSize))
-        }
-        do {
-            switch body {
-            case .values(let batch):
-                return .checking(try await batch(keys), keyCount: keys.count, loader: name)
-            case .results(let batch):
-                return .checking(try await batch(keys), keyCount: keys.count, loader: name)
-            case .dictionary(let batch):
-                let values = try await batch(keys)
-                return .results(
-                    keys.map { key in
-                        values[key].map { .success($0) } ?? .failure(BatchError.notFound(loader: name, key: key))
-                    }
-                )
-            }
-        } catch {
-            return .failed(error)
-        }
+    func makeCache(expectedCount: Int) -> LoaderCache<Key, Value> {
+        LoaderCache(caching: caching, cachesErrors: cachesErrors, expectedCount: expectedCount)
     }
 }

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The keys queued for the next tick by one loader in one context, cut into batches of at most `maxBatchSize` keys.
 ///
 /// A batch is open while it accepts keys. It is sealed when it reaches `maxBatchSize` (the next key opens a new one)
@@ -61,29 +59,5 @@ struct PendingBatches<Key: Sendable, Value: Sendable> {
         sealed = []
         expectedCount = hint.record(batches.reduce(0) { $0 + $1.keys.count })
         return batches
-    }
-}
-
-/// The number of keys the last tick of a loader or batch function queued, in any context: a new context sizes its
-/// tables for it.
-///
-/// Capped at 1024 keys, so that a context opened after one huge tick reserves at most about 50 KB per loader or batch
-/// function.
-@usableFromInline
-struct TickSizeHint: ~Copyable, Sendable {
-    @usableFromInline let lastTickSize = Atomic<Int>(0)
-
-    @inlinable
-    init() {}
-
-    @inlinable
-    var value: Int { lastTickSize.load(ordering: .relaxed) }
-
-    /// Records a tick of `count` keys, and returns the hint it leaves.
-    @inlinable
-    func record(_ count: Int) -> Int {
-        let hint = Swift.min(count, 1024)
-        lastTickSize.store(hint, ordering: .relaxed)
-        return hint
     }
 }

@@ -263,9 +263,10 @@ public final class SQLiteSource: Sendable {
 
     /// Runs `body` in a read transaction on a reader connection, so that its queries see one consistent snapshot.
     ///
-    /// Inside ``withReadSnapshot(_:)`` it runs on the pinned connection, in the snapshot's transaction. On an
-    /// in-memory database it runs on the single connection. Transaction control statements (`BEGIN`, `COMMIT`,
-    /// `SAVEPOINT`…) throw an ``SQLiteSourceError`` with ``SQLiteSourceError/ResultCode/misuse`` before running.
+    /// Inside a table-loader tick's snapshot (`withReadSnapshot(_:)`) it runs on the pinned connection, in the
+    /// snapshot's transaction. On an in-memory database it runs on the single connection. Transaction control
+    /// statements (`BEGIN`, `COMMIT`, `SAVEPOINT`…) throw an ``SQLiteSourceError`` with
+    /// ``SQLiteSourceError/ResultCode/misuse`` before running.
     ///
     /// ```swift
     /// let (users, count) = try await db.read { conn in
@@ -353,12 +354,6 @@ public final class SQLiteSource: Sendable {
         defer { readers.release(reader) }
         return try await reader.submit(job)
     }
-}
-
-/// The result of an `execute` job: the tables it may have written (committed or rolled back) and the error, if any.
-struct WriteOutcome: Sendable {
-    let touchedTables: Set<String>
-    let error: (any Error)?
 }
 
 extension SQLiteSourceConnection {

@@ -14,15 +14,6 @@ package func decodedColumnNames<T: Decodable>(_ type: T.Type) -> [String]? {
     decodedColumns(type)?.map(\.name)
 }
 
-/// A column that `T.init(from:)` asks for, and whether it may be absent.
-package struct DecodedColumn: Sendable, Hashable {
-    /// The column name (the coding key's string value).
-    package let name: String
-    /// Whether every request for the column went through `decodeIfPresent`, `decodeNil` or `contains`: a row
-    /// without the column then decodes the field as `nil`.
-    package let isOptional: Bool
-}
-
 /// The columns that `T.init(from:)` asks for, in order and without duplicates, each with whether it is optional.
 ///
 /// A column requested both ways (for example `contains` and then `decode`) is required.

@@ -3,7 +3,7 @@ import GBatchy
 /// Loads every row whose column equals the key (a one-to-many relation), one query per tick for all the keys loaded
 /// concurrently in a context.
 ///
-/// Create it once with ``SQLiteSource/groupLoader(_:table:key:orderBy:descending:caching:maxBatchSize:)``. It
+/// Create it once with ``SQLiteSource/groupLoader(_:table:key:orderBy:descending:caching:maxBatchSize:name:)``. It
 /// batches, caches, matches keys, checks the schema and fails a key whose group holds a row that fails to decode
 /// exactly like ``TableLoader``; the difference is the answer: all the rows of the key, in `orderBy` order (SQLite's
 /// order when `orderBy` is `nil`), and `[]` when there are none. With an `orderBy`, the join ends with
@@ -27,7 +27,7 @@ import GBatchy
 ///
 /// `GroupLoader` is `Sendable`.
 public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: KeyedLoader, TableCacheInvalidating {
-    /// The core loader underneath, named `table.key[]` unless it was given a name: use it with ``BatchStatistics`` or other GBatchy helpers.
+    /// The core loader underneath, named `table.key[]` unless it was given a name: use it with `BatchStatistics` or other GBatchy helpers.
     /// Its keys are the keys' ``SQLiteKey/sqliteIdentity``, which tells keys apart as SQLite does.
     public let loader: Loader<Key.SQLiteIdentity, [Row]>
     /// The table the loader reads.

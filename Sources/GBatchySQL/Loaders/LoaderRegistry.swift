@@ -1,11 +1,5 @@
 import GBatchy
 
-/// A loader whose per-context cache a write can invalidate.
-protocol TableCacheInvalidating: AnyObject, Sendable {
-    /// Empties the loader's cache in the current context.
-    func clearAll()
-}
-
 /// The table loaders of one database, by table name (case-insensitive), held weakly.
 ///
 /// Registering is constant time (amortized): a table's entries are swept of released loaders only when they have
@@ -67,22 +61,4 @@ final class LoaderRegistry: Sendable {
 
     /// The entries held for `table`, released loaders included.
     func entryCount(of table: String) -> Int { state.withLock { $0.tables[table.lowercased()]?.entries.count ?? 0 } }
-}
-
-/// Where a database keeps its table-loader machinery: the registry and the dispatch group, made on first use.
-///
-/// `Sendable`: its state is behind a lock.
-final class TableLoaderSupport: Sendable {
-    let registry = LoaderRegistry()
-    private let group = Locked<SnapshotDispatchGroup?>(nil)
-
-    /// The database's one dispatch group, created on first use.
-    func dispatchGroup(of database: SQLiteSource) -> SnapshotDispatchGroup {
-        group.withLock { group in
-            if let group { return group }
-            let created = SnapshotDispatchGroup(database: database)
-            group = created
-            return created
-        }
-    }
 }

@@ -4,7 +4,7 @@ extension SQLiteSource {
     /// Creates a loader of one row per integer key from `table`.
     ///
     /// The loader is cheap to create and nothing touches the database until its first load, which checks the table
-    /// and columns (``SchemaError``). Create it once and share it: its queue and cache live in each ``BatchContext``.
+    /// and columns (``SchemaError``). Create it once and share it: its queue and cache live in each `BatchContext`.
     /// Every loader query of this database in one tick runs in one read transaction (one snapshot). For keys of
     /// another type, give the result a type: `let l: TableLoader<String, User> = db.loader(…)`.
     ///
@@ -19,7 +19,7 @@ extension SQLiteSource {
     ///   - key: The key column, unique in the table.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.key` (`table.key[]` for a
     ///     group loader). Give two loaders on one column their own names to count them apart.
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
@@ -56,7 +56,7 @@ extension SQLiteSource {
     ///   - keyType: The key type: `Int`, `Int64`, `String`, `UUID` or an optional of one.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.key` (`table.key[]` for a
     ///     group loader). Give two loaders on one column their own names to count them apart.
     /// - Returns: The loader.
     @inlinable
@@ -95,7 +95,7 @@ extension SQLiteSource {
     ///   - descending: Whether `orderBy` sorts descending.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.key` (`table.key[]` for a
     ///     group loader). Give two loaders on one column their own names to count them apart.
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
@@ -137,7 +137,7 @@ extension SQLiteSource {
     ///   - descending: Whether `orderBy` sorts descending.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.key` (`table.key[]` for a
     ///     group loader). Give two loaders on one column their own names to count them apart.
     /// - Returns: The loader.
     @inlinable

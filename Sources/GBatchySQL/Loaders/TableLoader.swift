@@ -2,8 +2,8 @@ import GBatchy
 
 /// Loads one row per key from a table, one query per tick for all the keys loaded concurrently in a context.
 ///
-/// Create it once per database and table with ``SQLiteSource/loader(_:table:key:caching:maxBatchSize:)`` and share
-/// it across requests. Inside a ``BatchContext``, every `load` issued in the same tick becomes one query,
+/// Create it once per database and table with ``SQLiteSource/loader(_:table:key:caching:maxBatchSize:name:)`` and share
+/// it across requests. Inside a `BatchContext`, every `load` issued in the same tick becomes one query,
 /// `SELECT "t"."col", …, "k"."key" FROM main.json_each(?) AS "k" JOIN "table" AS "t" ON "t"."key" = +"k"."value"`,
 /// binding the distinct keys as one JSON array; each caller gets its own row, or `nil` when there is none. Each row
 /// comes back with the position of the key it matched, so a key gets exactly the rows `WHERE "key" = ?` would give
@@ -14,7 +14,7 @@ import GBatchy
 /// with it: an optional column dropped or renamed away decodes as `nil`, and is read again once it is back. A row
 /// that fails to decode fails its own key with a ``ColumnDecodingError``; the other keys of the batch get their rows.
 /// All loader queries of one database in one tick run in one read transaction, so they see the same snapshot. Loaded
-/// rows are cached in the context (the core ``Loader``'s cache); a ``SQLiteSource/write(_:)`` made inside the
+/// rows are cached in the context (the core `Loader`'s cache); a ``SQLiteSource/write(_:)`` made inside the
 /// context clears the cache of the tables it wrote.
 ///
 /// ```swift
@@ -31,7 +31,7 @@ import GBatchy
 /// A key that matches two rows fails with ``TableLoaderError/Code/duplicateKey``: use a ``GroupLoader`` for keys
 /// that are not unique. `TableLoader` is `Sendable`.
 public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: KeyedLoader, TableCacheInvalidating {
-    /// The core loader underneath, named `table.key` unless it was given a name: use it with ``BatchStatistics`` or other GBatchy helpers. Its
+    /// The core loader underneath, named `table.key` unless it was given a name: use it with `BatchStatistics` or other GBatchy helpers. Its
     /// keys are the keys' ``SQLiteKey/sqliteIdentity``, which tells keys apart as SQLite does.
     public let loader: Loader<Key.SQLiteIdentity, Row?>
     /// The table the loader reads.

@@ -177,7 +177,7 @@ package final class SQLiteStatement {
         }
     }
 
-    /// Binds ``SQLiteBindable`` values; see ``bind(_:keyCount:table:)``.
+    /// Binds ``SQLiteBindable`` values; see ``bind(_:keyCount:table:)-([SQLiteValue],_,_)``.
     ///
     /// - Throws: ``SQLiteSourceError`` with ``SQLiteSourceError/ResultCode/range`` if the count is wrong, or
     ///   ``SQLiteSourceError/ResultCode/mismatch`` naming the parameter for a value that cannot be stored (a `Date` outside
@@ -261,7 +261,7 @@ package final class SQLiteStatement {
 
     /// Advances to the next row.
     ///
-    /// Starts an execution if ``bind(_:keyCount:table:)`` did not.
+    /// Starts an execution if ``bind(_:keyCount:table:)-([SQLiteValue],_,_)`` did not.
     ///
     /// - Returns: `true` if a row is available, `false` when the statement is done.
     /// - Throws: ``SQLiteSourceError``.
