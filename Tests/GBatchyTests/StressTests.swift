@@ -68,6 +68,8 @@ final class World: Sendable {
         let loader: Int
         let context: ObjectIdentifier
         let keys: [Int]
+        /// The tick the batch was dispatched in, counted from 1 in its context.
+        let tick: Int
     }
 
     let log = BatchLog<Batch>()
@@ -78,7 +80,10 @@ final class World: Sendable {
     init() {
         let (log, work) = (log, work)
         @Sendable func record(_ loader: Int, _ keys: [Int]) {
-            log.record([Batch(loader: loader, context: ObjectIdentifier(BatchContext.current!), keys: keys)])
+            let context = BatchContext.current!
+            log.record([
+                Batch(loader: loader, context: ObjectIdentifier(context), keys: keys, tick: context.statistics.ticks)
+            ])
         }
         let plain = Loader<Int, Int>(name: "L0") { keys in
             await work.running {

@@ -77,3 +77,9 @@ func recordingLoader(
 struct TestError: Error, Equatable {
     var id: Int = 0
 }
+
+/// A batch's keys as the default execution defines their order: as queued in a serial context; in a parallel one, where
+/// concurrently running tasks queue keys in any order, sorted (the same keys, in any order).
+func batchOrder<T: Comparable>(_ keys: [T]) -> [T] {
+    BatchExecution.default.threads == 1 ? keys : keys.sorted()
+}

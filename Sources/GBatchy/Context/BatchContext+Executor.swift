@@ -4,34 +4,34 @@ extension BatchContext {
     /// Enqueues a job of one of the context's tasks. Part of `TaskExecutor`; the runtime calls it.
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        let wake = state.withLock { state in
-            state.jobs.append(job)
-            state.jobEpoch &+= 1
-            return state.startDrainIfIdle()
-        }
+        let wake = state.withLock { $0.enqueue(job) }
         if wake { scheduleDrain() }
     }
 
-    /// Starts a drain on the shared thread pool. The caller has set `isDraining`.
+    /// Starts a drain on the shared thread pool. The caller has counted it in `workers`.
     @usableFromInline
     func scheduleDrain() {
         DispatchQueue.global().async { self.drain() }
     }
 
     /// Runs jobs until the queue is empty, then dispatches every ready batch, and repeats until there is nothing left
-    /// to do. Only one drain runs at a time (`isDraining`), so the context's tasks run one at a time, in order.
+    /// to do. A serial context runs one drain at a time, so its tasks run one at a time, in order; a parallel one runs
+    /// up to its `threads` drains at once, each taking one job at a time.
     private func drain() {
         let executor = asUnownedTaskExecutor()
         var running: [UnownedJob] = []
         var runs: [BatchRun] = []
+        var finished = 0
         while true {
-            switch state.withLock({ $0.nextDrainStep(running: &running, runs: &runs) }) {
+            switch state.withLock({ $0.nextDrainStep(finished: finished, running: &running, runs: &runs) }) {
             case .run:
                 for job in running {
                     job.runSynchronously(on: executor)
                 }
+                finished = running.count
                 running.removeAll(keepingCapacity: true)
             case .dispatch:
+                finished = 0
                 start(runs)
                 runs.removeAll(keepingCapacity: true)
             case .sendBarrier(let actors, let priority, let epoch):

@@ -7,8 +7,9 @@
 ///
 /// A context is also the `TaskExecutor` its tasks run on: ``withBatchContext(isolation:_:)`` runs its body with the
 /// context as the task executor preference, so child tasks (`async let`, task groups) run on it. The executor owns no
-/// thread: it drains its jobs serially on the shared thread pool, and dispatches when the queue is empty. Nothing
-/// waits on a clock, so the same program forms the same batches on every run.
+/// thread: it drains its jobs on Dispatch's global queue, one at a time or on several threads (``BatchExecution``),
+/// and dispatches when the queue is empty and no job runs. Nothing waits on a clock, so the same program forms the same
+/// batches on every run.
 ///
 /// ```swift
 /// let users = Loader<Int, String>(name: "users") { ids in ids.map { "user \($0)" } }
@@ -26,9 +27,15 @@ public final class BatchContext: TaskExecutor, Sendable {
     @TaskLocal @usableFromInline static var bound: BatchContext?
 
     /// Everything mutable about the context.
-    @usableFromInline let state = Locked(ContextState())
+    @usableFromInline let state: Locked<ContextState>
 
-    @usableFromInline init() {}
+    /// How the context runs its tasks' jobs.
+    public let execution: BatchExecution
+
+    @usableFromInline init(execution: BatchExecution = .default) {
+        self.execution = execution
+        state = Locked(ContextState(threads: execution.threads))
+    }
 
     /// The context of the running task, or `nil` outside any context.
     ///
@@ -122,7 +129,17 @@ public final class BatchContext: TaskExecutor, Sendable {
 /// }
 /// ```
 ///
+/// A new context runs its jobs as `execution` says: ``BatchExecution/serial`` (the default) or
+/// ``BatchExecution/parallel``, which forms the same batches and uses every core for the context's own work.
+///
+/// ```swift
+/// let names = try await withBatchContext(.parallel) {
+///     try await pmap(1...100) { try await users.load($0) }
+/// }
+/// ```
+///
 /// - Parameters:
+///   - execution: How a new context runs its tasks' jobs. A call inside a context joins it and keeps its execution.
 ///   - isolation: The caller's isolation; leave the default.
 ///   - body: The unit of work.
 /// - Returns: What `body` returns.
@@ -130,11 +147,12 @@ public final class BatchContext: TaskExecutor, Sendable {
 ///
 /// It throws what `body` throws, and nothing when `body` cannot throw.
 public func withBatchContext<T, E: Error>(
+    _ execution: BatchExecution = .default,
     isolation: isolated (any Actor)? = #isolation,
     _ body: () async throws(E) -> T
 ) async throws(E) -> T {
     let outer = BatchContext.current
-    let context = outer ?? BatchContext()
+    let context = outer ?? BatchContext(execution: execution)
     // A body isolated to an actor runs on that actor's executor, not on the context's: the context must not dispatch
     // while the body is still running there (see `CallerBarrier`).
     let caller = isolation.map { context.openCaller($0) }

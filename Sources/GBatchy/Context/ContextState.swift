@@ -1,15 +1,20 @@
 /// The mutable state of a ``BatchContext``, guarded by its lock.
 @usableFromInline
 struct ContextState {
-    /// Jobs waiting to run on the context's executor, in arrival order.
+    /// Jobs waiting to run on the context's executor, in arrival order, from `jobHead` on.
     var jobs: [UnownedJob] = []
+    /// The index in `jobs` of the next job to run: a parallel context takes one job at a time from the front.
+    var jobHead = 0
+    /// The most jobs that run at once: 1 for a serial context (``BatchExecution``).
+    let threads: Int
+    /// The drains (worker loops) scheduled or running: at most `threads`.
+    var workers = 0
+    /// The jobs taken from the queue and not finished yet. Dispatch waits for them.
+    var runningJobs = 0
     /// Counts the jobs enqueued so far: a barrier is valid only while it has not changed.
     var jobEpoch: UInt64 = 0
     /// The bodies open on their callers' actors, and the barrier that lets a tick start while they are.
     var barrier = CallerBarrier()
-    /// Whether a drain is scheduled or running. At most one drain runs at a time, which makes the context's
-    /// executor serial.
-    var isDraining = false
     /// The number of open scopes that hold dispatch back (``HoldScope``): the batches of the current tick still
     /// running, and the ``BatchContext/holdingDispatch(isolation:_:)`` scopes, none of whose tasks waits for a batch.
     /// Dispatch waits while it is not zero.
@@ -34,6 +39,25 @@ struct ContextState {
     /// Tasks resumed from a batch so far, by a result or by cancellation.
     @usableFromInline var waitersResumed = 0
 
+    init(threads: Int) { self.threads = threads }
+
+    /// Whether jobs wait in the queue.
+    var hasQueuedJobs: Bool { jobHead < jobs.count }
+
+    /// Queues a job of one of the context's tasks.
+    ///
+    /// - Returns: whether the caller must schedule a drain: the context was idle, or (parallel) every running drain is
+    ///   busy with a job and another thread may run.
+    mutating func enqueue(_ job: UnownedJob) -> Bool {
+        jobs.append(job)
+        jobEpoch &+= 1
+        if workers == 0 || (workers < threads && jobs.count - jobHead > workers - runningJobs) {
+            workers += 1
+            return true
+        }
+        return false
+    }
+
     /// Marks `queue` as having keys for the next tick.
     ///
     /// - Returns: whether the caller must schedule a drain because the context is idle.
@@ -47,20 +71,36 @@ struct ContextState {
     ///
     /// - Returns: whether the caller must schedule a drain.
     mutating func startDrainIfIdle() -> Bool {
-        guard !isDraining else { return false }
-        guard !jobs.isEmpty || (holds == 0 && !ready.isEmpty && !barrier.isInFlight) else { return false }
-        isDraining = true
+        guard workers == 0 else { return false }
+        guard hasQueuedJobs || (holds == 0 && !ready.isEmpty && !barrier.isInFlight) else { return false }
+        workers = 1
         return true
     }
 
-    /// The next step of a drain: run the queued jobs, start a tick, send a barrier through the callers' actors, or
-    /// stop. Stopping (and sending a barrier) ends the drain.
-    mutating func nextDrainStep(running: inout [UnownedJob], runs: inout [BatchRun]) -> DrainStep {
-        if !jobs.isEmpty {
-            swap(&jobs, &running)
+    /// The next step of a drain, which has finished `finished` jobs since its last step: run jobs taken from the
+    /// queue (all of them in a serial context, one in a parallel one), start a tick, send a barrier through the
+    /// callers' actors, or stop. Stopping (and sending a barrier) ends the drain.
+    ///
+    /// A tick starts only when no job is queued or running and no scope holds dispatch back, whatever the number of
+    /// threads: the drain that finishes the last running job is the one that finds the context blocked.
+    mutating func nextDrainStep(finished: Int, running: inout [UnownedJob], runs: inout [BatchRun]) -> DrainStep {
+        runningJobs -= finished
+        if hasQueuedJobs {
+            if threads == 1 {
+                swap(&jobs, &running)
+                jobHead = 0
+            } else {
+                running.append(jobs[jobHead])
+                jobHead += 1
+                if jobHead == jobs.count {
+                    jobs.removeAll(keepingCapacity: true)
+                    jobHead = 0
+                }
+            }
+            runningJobs += running.count
             return .run
         }
-        if holds == 0 && !ready.isEmpty {
+        if runningJobs == 0 && holds == 0 && !ready.isEmpty {
             if barrier.allowsDispatch(atEpoch: jobEpoch) {
                 barrier.passedEpoch = nil
                 takeTick(into: &runs)
@@ -68,12 +108,12 @@ struct ContextState {
             }
             if !barrier.isInFlight {
                 barrier.isInFlight = true
-                isDraining = false
+                workers -= 1
                 let priority = barrier.callers.map(\.priority).min() ?? .medium
                 return .sendBarrier(barrier.callers.map(\.actor), priority: priority, epoch: jobEpoch)
             }
         }
-        isDraining = false
+        workers -= 1
         return .idle
     }
 
