@@ -14,7 +14,7 @@ struct LoaderTests {
             return try await [a, b, c]
         }
         #expect(values == [10, 20, 30])
-        #expect(log.all == [[1, 2, 3]])
+        #expect(log.all.map(batchOrder) == [[1, 2, 3]].map(batchOrder))
     }
 
     @Test("maxBatchSize cuts a tick into chunks that run concurrently")
@@ -34,7 +34,7 @@ struct LoaderTests {
             return (values, BatchContext.current!.statistics)
         }
         #expect(values == [1, 2, 3, 4, 5])
-        #expect(started.all == [[1, 2], [3, 4], [5]])
+        #expect(started.all.map(batchOrder) == [[1, 2], [3, 4], [5]].map(batchOrder))
         #expect(stats.ticks == 1)
         #expect(stats["chunks"].batchSizes == [2, 2, 1])
     }
@@ -50,7 +50,7 @@ struct LoaderTests {
             _ = try await loader.load(2)
             return BatchContext.current!.statistics
         }
-        #expect(log.all == [[1], [2]])
+        #expect(log.all.map(batchOrder) == [[1], [2]].map(batchOrder))
         #expect(stats["tens"].loads == 4)
         #expect(stats["tens"].cacheHits == 2)
     }
@@ -70,7 +70,7 @@ struct LoaderTests {
             let fresh = try await loader.loadAll([1, 3])
             #expect(fresh == [10, 30])
         }
-        #expect(log.all == [[2, 3], [2], [1, 3]])
+        #expect(log.all.map(batchOrder) == [[2, 3], [2], [1, 3]].map(batchOrder))
     }
 
     @Test("prime, clear and clearAll act on the current context only")
@@ -79,7 +79,7 @@ struct LoaderTests {
         await withBatchContext { loader.prime(1, 111) }
         let value = try await withBatchContext { try await loader.load(1) }
         #expect(value == 10)
-        #expect(log.all == [[1]])
+        #expect(log.all.map(batchOrder) == [[1]].map(batchOrder))
     }
 
     @Test("clear and clearAll of a loader the context never used create nothing in it")
@@ -108,7 +108,7 @@ struct LoaderTests {
             _ = try await loader.load(1)  // not cached: fetched again
             return BatchContext.current!.statistics
         }
-        #expect(log.all == [[1, 2], [1]])
+        #expect(log.all.map(batchOrder) == [[1, 2], [1]].map(batchOrder))
         #expect(stats["tens"].cacheHits == 1)
     }
 
@@ -130,7 +130,7 @@ struct LoaderTests {
                 #expect(second == 1)
             }
         }
-        #expect(log.all == [[-1, 1], [-1]])
+        #expect(log.all.map(batchOrder) == [[-1, 1], [-1]].map(batchOrder))
     }
 
     @Test("cachesErrors keeps failed keys cached")
@@ -150,7 +150,7 @@ struct LoaderTests {
                 #expect(throws: TestError(id: 9)) { try result.get() }
             }
         }
-        #expect(log.all == [[5]])
+        #expect(log.all.map(batchOrder) == [[5]].map(batchOrder))
     }
 
     @Test("a whole-batch throw fails every waiter and caches nothing")
@@ -171,7 +171,7 @@ struct LoaderTests {
             let retried = try await loader.loadAll([1, 2, 3])
             #expect(retried == [1, 2, 3])
         }
-        #expect(log.all == [[1, 2, 3], [1, 2, 3]])
+        #expect(log.all.map(batchOrder) == [[1, 2, 3], [1, 2, 3]].map(batchOrder))
     }
 
     @Test("a wrong number of values gives an error naming the loader and both counts")
@@ -233,7 +233,7 @@ struct LoaderTests {
             let values = try await [a1, a2, b1, b2]
             return (values, BatchContext.current!.statistics)
         }
-        #expect(innerLog.all == [["A1", "A2", "B1", "B2"]])
+        #expect(innerLog.all.map(batchOrder) == [["A1", "A2", "B1", "B2"]].map(batchOrder))
         #expect(values[0] == ["a1", "a2"])
         #expect(values[3] == ["b1", "b2"])
         #expect(stats.ticks == 2)

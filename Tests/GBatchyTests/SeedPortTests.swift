@@ -22,7 +22,7 @@ struct SeedPortTests {
                 }
             )
         }
-        #expect(log.all == [[0, 1, 2, 0, 1, 2]])
+        #expect(log.all.map(batchOrder) == [[0, 1, 2, 0, 1, 2]].map(batchOrder))
         #expect(printed.all == [[[1, 2, 3]], [[1, 2, 3]]])
     }
 
@@ -48,7 +48,9 @@ struct SeedPortTests {
                     try await group.waitForAll()
                 }
             }
-            #expect(log.all == [[0, 1, 2, 3, 4, 5], [0, 100, 200, 300, 400, 500], [1000, 1002, 1004]])
+            #expect(
+                log.all.map(batchOrder) == [[0, 1, 2, 3, 4, 5], [0, 100, 200, 300, 400, 500], [1000, 1002, 1004]]
+            )
         }
     }
 
@@ -69,7 +71,7 @@ struct SeedPortTests {
             let values = try await pget([c, d])
             #expect(values == [6, 8])
         }
-        #expect(log.all == [[1, 2], [3, 4]])
+        #expect(log.all.map(batchOrder) == [[1, 2], [3, 4]].map(batchOrder))
     }
 
     @Test("test_with_gevent: a task started outside the batch machinery gets a context of its own")
@@ -83,7 +85,7 @@ struct SeedPortTests {
             for task in outside { _ = try await task.value }
             _ = try await pget([1, 1, 3, 3].map { x in spawn { try await fn(x) } })
         }
-        #expect(log.all == [[2], [2], [1, 1, 3, 3]])
+        #expect(log.all.map(batchOrder) == [[2], [2], [1, 1, 3, 3]].map(batchOrder))
     }
 
     @Test("test_concurrent_batching: a batch function waiting for another of the same tick does not hang")
@@ -118,8 +120,8 @@ struct SeedPortTests {
             let values = try await [a, b, c]
             #expect(values == [10, 10, 20])
         }
-        #expect(firstLog.all == [[1, 2]])
-        #expect(secondLog.all == [[1]])
+        #expect(firstLog.all.map(batchOrder) == [[1, 2]].map(batchOrder))
+        #expect(secondLog.all.map(batchOrder) == [[1]].map(batchOrder))
     }
 
     @Test("max_size: a batch holds at most N calls, the next calls start a new batch")
@@ -130,7 +132,7 @@ struct SeedPortTests {
         }
         let values = try await pmap(0..<5) { try await fn($0) }
         #expect(values == [0, 1, 2, 3, 4])
-        #expect(log.all == [[0, 1], [2, 3], [4]])
+        #expect(log.all.map(batchOrder) == [[0, 1], [2, 3], [4]].map(batchOrder))
     }
 
     @Test("Raise: a failure at one index fails only that caller")
@@ -172,7 +174,7 @@ struct SeedPortTests {
             async let b: Void = audit("b")
             _ = try await (a, b)
         }
-        #expect(log.all == [["a", "b"]])
+        #expect(log.all.map(batchOrder) == [["a", "b"]].map(batchOrder))
     }
 
     @Test("a wrong number of results fails every caller with an error naming the function and both counts")
@@ -204,7 +206,7 @@ struct SeedPortTests {
         let pool = BatchPool(size: 1)
         let values = try await withBatchContext { try await pool.pmap([1, 2, 3]) { try await fn($0) } }
         #expect(values == [1, 2, 3])
-        #expect(log.all == [[1], [2], [3]])
+        #expect(log.all.map(batchOrder) == [[1], [2], [3]].map(batchOrder))
     }
 
     @Test("a call outside any context runs in a context of its own")
@@ -216,6 +218,6 @@ struct SeedPortTests {
         #expect(BatchContext.current == nil)
         #expect(try await fn(1) == 2)
         #expect(try await fn.future(2).value == 3)
-        #expect(log.all == [[1], [2]])
+        #expect(log.all.map(batchOrder) == [[1], [2]].map(batchOrder))
     }
 }
