@@ -61,7 +61,8 @@ final class FuturePromise<Value: Sendable>: Sendable {
         case .ready(let result):
             return try result.get()
         case .wait(let ticket):
-            return try await BatchContext.releasingHold { () async throws -> Value in try await suspend(ticket: ticket)
+            return try await BatchContext.releasingHold { () async throws -> Value in
+                try await suspend(ticket: ticket)
             }
         }
     }
