@@ -29,7 +29,9 @@ package struct WaiterTicket: Hashable, Sendable {
 ///
 /// Storage: an array of entries and the index of the first live one. A ticket is the position of its entry, so
 /// finding it is a subtraction; a removed entry stays as a tombstone until the front of the line passes it, and the
-/// array drops its dead front once it is at least half of it. Every operation is O(1), amortised.
+/// array drops its dead front once it is at least half of it. Every operation is O(1), amortised (``removeAll()``:
+/// per waiter). The one exception is brief: while a ticket reserved at the front has not registered yet (its task is
+/// between the two steps), ``popFirst()`` steps over it and the tombstones behind it.
 @usableFromInline
 package struct WaiterQueue<Waiter> {
     @usableFromInline
@@ -41,6 +43,7 @@ package struct WaiterQueue<Waiter> {
         case removed
     }
 
+    /// The line, oldest first: `entries[i]` belongs to the ticket at position `base + i`.
     @usableFromInline var entries: [Entry] = []
     /// The index of the first entry that may not be removed.
     @usableFromInline var head = 0
