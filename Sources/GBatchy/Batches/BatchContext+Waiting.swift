@@ -14,31 +14,35 @@ extension BatchContext {
         switch check {
         case .ready(let result):
             return try result.get()
-        case .waiter(let slot, let id, mayHoldDispatch: false):
-            return try await suspend(on: slot, waiterID: id)
-        case .waiter(let slot, let id, mayHoldDispatch: true):
+        case .waiter(let slot, let ticket, mayHoldDispatch: false):
+            return try await suspend(on: slot, ticket: ticket)
+        case .waiter(let slot, let ticket, mayHoldDispatch: true):
             return try await BatchContext.releasingHold { () async throws -> Value in
-                try await suspend(on: slot, waiterID: id)
+                try await suspend(on: slot, ticket: ticket)
             }
         }
     }
 
     @inlinable
-    nonisolated(nonsending) func suspend<Value>(on slot: Slot<Value>, waiterID id: UInt64) async throws -> Value {
+    nonisolated(nonsending) func suspend<Value>(on slot: Slot<Value>, ticket: WaiterTicket) async throws -> Value {
         try await withCancellationHandlerInPlace {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Value, any Error>) in
                 let immediate: Result<Value, any Error>? = state.withLock { state in
-                    if let result = slot.store.outcome.result(at: slot.index) { return result }
-                    // Cancelled before the waiter was added: the cancellation handler found nothing to resume.
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    slot.store.waiters.append(.value(id: id, index: slot.index, continuation))
+                    if let result = slot.store.outcome.result(at: slot.index) {
+                        slot.store.waiters.withdraw(ticket)
+                        return result
+                    }
+                    // Refused when the cancellation handler removed the ticket first.
+                    guard slot.store.waiters.register(.value(index: slot.index, continuation), for: ticket) else {
+                        return .failure(CancellationError())
+                    }
                     state.waitersSuspended += 1
                     return nil
                 }
                 if let immediate { continuation.resume(with: immediate) }
             }
         } onCancel: {
-            self.cancelWaiter(id, in: slot.store)
+            self.cancelWaiter(ticket, in: slot.store)
         }
     }
 
@@ -47,26 +51,29 @@ extension BatchContext {
     nonisolated(nonsending) func waitForCompletion<Value>(of stores: [BatchStore<Value>]) async {
         for store in stores {
             if Task.isCancelled { return }
-            let id: UInt64? = state.withLock { state in store.outcome.isPending ? state.makeWaiterID() : nil }
-            guard let id else { continue }
-            await BatchContext.releasingHold { await suspend(untilFinished: store, waiterID: id) }
+            let ticket = state.withLock { _ in store.outcome.isPending ? store.waiters.reserve() : nil }
+            guard let ticket else { continue }
+            await BatchContext.releasingHold { await suspend(untilFinished: store, ticket: ticket) }
         }
     }
 
     @inlinable
-    nonisolated(nonsending) func suspend<Value>(untilFinished store: BatchStore<Value>, waiterID id: UInt64) async {
+    nonisolated(nonsending) func suspend<Value>(untilFinished store: BatchStore<Value>, ticket: WaiterTicket) async {
         await withCancellationHandlerInPlace {
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
                 let suspended = state.withLock { state in
-                    guard store.outcome.isPending, !Task.isCancelled else { return false }
-                    store.waiters.append(.completion(id: id, continuation))
+                    guard store.outcome.isPending else {
+                        store.waiters.withdraw(ticket)
+                        return false
+                    }
+                    guard store.waiters.register(.completion(continuation), for: ticket) else { return false }
                     state.waitersSuspended += 1
                     return true
                 }
                 if !suspended { continuation.resume() }
             }
         } onCancel: {
-            self.cancelWaiter(id, in: store)
+            self.cancelWaiter(ticket, in: store)
         }
     }
 
@@ -97,8 +104,7 @@ extension BatchContext {
         let waiters = state.withLock { state in
             store.outcome = outcome
             cleanup()
-            let waiters = store.waiters
-            store.waiters = []
+            let waiters = store.waiters.removeAll()
             state.waitersResumed += waiters.count(where: \.isSuspendedTask)
             return waiters
         }
@@ -120,9 +126,9 @@ extension BatchContext {
 
     /// Resumes a cancelled waiter, unless its batch has already resumed it.
     @inlinable
-    func cancelWaiter<Value>(_ id: UInt64, in store: BatchStore<Value>) {
+    func cancelWaiter<Value>(_ ticket: WaiterTicket, in store: BatchStore<Value>) {
         let waiter: Waiter<Value>? = state.withLock { state in
-            guard let waiter = store.waiters.removeWaiter(id: id) else { return nil }
+            guard let waiter = store.waiters.remove(ticket) else { return nil }
             state.waitersResumed += 1
             return waiter
         }

@@ -12,7 +12,7 @@ final class BatchStore<Value: Sendable>: @unchecked Sendable {
     /// Guarded by the owning context's lock.
     @exclusivity(unchecked) @usableFromInline var outcome: BatchOutcome<Value>
     /// Guarded by the owning context's lock.
-    @exclusivity(unchecked) @usableFromInline var waiters: [Waiter<Value>] = []
+    @exclusivity(unchecked) @usableFromInline var waiters = WaiterQueue<Waiter<Value>>()
 
     @inlinable
     init(outcome: BatchOutcome<Value> = .pending) {

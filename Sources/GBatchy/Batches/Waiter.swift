@@ -1,34 +1,29 @@
-/// Something suspended on a batch store, resumed exactly once: by the batch's completion or by cancellation,
-/// whichever removes it from the store first (removal happens under the context lock).
+/// Something suspended on a batch store or a promise, resumed exactly once: by the batch's completion or by
+/// cancellation, whichever removes it from its ``WaiterQueue`` first (removal happens under the owner's lock).
 @usableFromInline
 enum Waiter<Value: Sendable>: Sendable {
     /// A task awaiting one key's value.
-    case value(id: UInt64, index: Int, UnsafeContinuation<Value, any Error>)
+    case value(index: Int, UnsafeContinuation<Value, any Error>)
     /// A task awaiting the whole batch (`loadMany`), which then reads every slot it needs.
-    case completion(id: UInt64, UnsafeContinuation<Void, Never>)
+    case completion(UnsafeContinuation<Void, Never>)
     /// A transform registered by ``BatchFuture/map(_:)`` or ``BatchFuture/flatMap(_:)``: runs without a task.
     case callback(index: Int, @Sendable (Result<Value, any Error>) -> Void)
 
-    @inlinable
-    var id: UInt64? {
-        switch self {
-        case .value(let id, _, _), .completion(let id, _): id
-        case .callback: nil
-        }
-    }
-
     /// Whether resuming this waiter resumes a suspended task (as opposed to running a callback).
     @inlinable
-    var isSuspendedTask: Bool { id != nil }
+    var isSuspendedTask: Bool {
+        if case .callback = self { return false }
+        return true
+    }
 
     /// Resumes the waiter with the outcome of its batch. Call it without holding any lock.
     @inlinable
     func resume(with outcome: BatchOutcome<Value>) {
         switch self {
-        case .value(_, let index, let continuation):
+        case .value(let index, let continuation):
             // The outcome is final here, so `result(at:)` is never nil.
             continuation.resume(with: outcome.result(at: index) ?? .failure(CancellationError()))
-        case .completion(_, let continuation):
+        case .completion(let continuation):
             continuation.resume()
         case .callback(let index, let callback):
             callback(outcome.result(at: index) ?? .failure(CancellationError()))
@@ -39,8 +34,8 @@ enum Waiter<Value: Sendable>: Sendable {
     @inlinable
     func resume(with result: Result<Value, any Error>) {
         switch self {
-        case .value(_, _, let continuation): continuation.resume(with: result)
-        case .completion(_, let continuation): continuation.resume()
+        case .value(_, let continuation): continuation.resume(with: result)
+        case .completion(let continuation): continuation.resume()
         case .callback(_, let callback): callback(result)
         }
     }
@@ -49,18 +44,9 @@ enum Waiter<Value: Sendable>: Sendable {
     @inlinable
     func resumeCancelled() {
         switch self {
-        case .value(_, _, let continuation): continuation.resume(throwing: CancellationError())
-        case .completion(_, let continuation): continuation.resume()
+        case .value(_, let continuation): continuation.resume(throwing: CancellationError())
+        case .completion(let continuation): continuation.resume()
         case .callback: break
         }
-    }
-}
-
-extension Array {
-    /// Removes and returns the waiter with `id`, or nil when it was already resumed.
-    @inlinable
-    mutating func removeWaiter<Value>(id: UInt64) -> Waiter<Value>? where Element == Waiter<Value> {
-        guard let position = lastIndex(where: { $0.id == id }) else { return nil }
-        return remove(at: position)
     }
 }

@@ -32,8 +32,6 @@ struct ContextState {
     var queueOrder: [any ContextQueue] = []
     /// The number of dispatch rounds so far.
     var ticks = 0
-    /// The identifier of the next waiter, unique within the context.
-    @usableFromInline var nextWaiterID: UInt64 = 0
     /// Tasks suspended on a batch so far.
     @usableFromInline var waitersSuspended = 0
     /// Tasks resumed from a batch so far, by a result or by cancellation.
@@ -115,13 +113,6 @@ struct ContextState {
         }
         workers -= 1
         return .idle
-    }
-
-    /// Returns a new waiter identifier.
-    @inlinable
-    mutating func makeWaiterID() -> UInt64 {
-        nextWaiterID &+= 1
-        return nextWaiterID
     }
 
     /// Takes every ready queue's batches for one tick.

@@ -11,8 +11,13 @@
 final class FuturePromise<Value: Sendable>: Sendable {
     private struct State {
         var result: Result<Value, any Error>?
-        var waiters: [Waiter<Value>] = []
-        var nextWaiterID: UInt64 = 0
+        var waiters = WaiterQueue<Waiter<Value>>()
+    }
+
+    /// The result if it is there, or a ticket in the line of waiters.
+    private enum Check {
+        case ready(Result<Value, any Error>)
+        case wait(WaiterTicket)
     }
 
     private let state = Locked(State())
@@ -31,9 +36,7 @@ final class FuturePromise<Value: Sendable>: Sendable {
         let waiters: [Waiter<Value>] = state.withLock { state in
             guard state.result == nil else { return [] }
             state.result = result
-            let waiters = state.waiters
-            state.waiters = []
-            return waiters
+            return state.waiters.removeAll()
         }
         context?.countWaitersResumed(waiters.count(where: \.isSuspendedTask))
         for waiter in waiters {
@@ -49,23 +52,33 @@ final class FuturePromise<Value: Sendable>: Sendable {
     /// Waits for the result.
     @usableFromInline
     func value() async throws -> Value {
-        // The result, or this waiter's identifier, taken under one lock so that no two waiters share one.
-        let (ready, id) = state.withLock { state -> (Result<Value, any Error>?, UInt64) in
-            if let result = state.result { return (result, 0) }
-            state.nextWaiterID &+= 1
-            return (nil, state.nextWaiterID)
+        // The result, or this waiter's ticket, taken under one lock.
+        let check = state.withLock { state -> Check in
+            if let result = state.result { return .ready(result) }
+            return .wait(state.waiters.reserve())
         }
-        if let ready { return try ready.get() }
-        return try await BatchContext.releasingHold { () async throws -> Value in try await suspend(waiterID: id) }
+        switch check {
+        case .ready(let result):
+            return try result.get()
+        case .wait(let ticket):
+            return try await BatchContext.releasingHold { () async throws -> Value in
+                try await suspend(ticket: ticket)
+            }
+        }
     }
 
-    private func suspend(waiterID id: UInt64) async throws -> Value {
+    private func suspend(ticket: WaiterTicket) async throws -> Value {
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Value, any Error>) in
                 let immediate: Result<Value, any Error>? = state.withLock { state in
-                    if let result = state.result { return result }
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    state.waiters.append(.value(id: id, index: 0, continuation))
+                    if let result = state.result {
+                        state.waiters.withdraw(ticket)
+                        return result
+                    }
+                    // Refused when the cancellation handler removed the ticket first.
+                    guard state.waiters.register(.value(index: 0, continuation), for: ticket) else {
+                        return .failure(CancellationError())
+                    }
                     // Counted before `resolve` or the cancellation handler can see the waiter (they take this lock
                     // first), so the context's `waiting` never goes below zero.
                     context?.countWaiterSuspended()
@@ -74,7 +87,7 @@ final class FuturePromise<Value: Sendable>: Sendable {
                 if let immediate { continuation.resume(with: immediate) }
             }
         } onCancel: {
-            let waiter = state.withLock { $0.waiters.removeWaiter(id: id) }
+            let waiter = state.withLock { $0.waiters.remove(ticket) }
             guard let waiter else { return }
             context?.countWaitersResumed(1)
             waiter.resumeCancelled()

@@ -15,11 +15,9 @@ public final class BatchPool: Sendable {
     private struct State {
         var running = 0
         /// Tasks waiting for a slot, first come first served.
-        var acquirers: [(id: UInt64, continuation: UnsafeContinuation<Void, any Error>)] = []
+        var acquirers = WaiterQueue<CheckedContinuation<Void, any Error>>()
         /// Tasks waiting for the pool to have a free slot, without taking it.
-        typealias Watcher = (id: UInt64, continuation: UnsafeContinuation<Void, Never>)
-        var watchers: [Watcher] = []
-        var nextID: UInt64 = 0
+        var watchers = WaiterQueue<CheckedContinuation<Void, Never>>()
     }
 
     /// The most tasks that run at once.
@@ -129,24 +127,20 @@ public final class BatchPool: Sendable {
     /// early when the waiting task is cancelled (check `Task.isCancelled`).
     public func waitAvailable() async {
         guard size > 0 else { return }  // no slot will ever be free; its tasks throw `BatchError.invalidPoolSize`
-        let id = state.withLock { state in
-            state.nextID &+= 1
-            return state.nextID
-        }
+        let ticket = state.withLock { $0.watchers.reserve() }
         await withTaskCancellationHandler {
-            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let wait = state.withLock { state in
-                    guard state.running >= size, !Task.isCancelled else { return false }
-                    state.watchers.append((id, continuation))
-                    return true
+                    guard state.running >= size else {
+                        state.watchers.withdraw(ticket)
+                        return false
+                    }
+                    return state.watchers.register(continuation, for: ticket)
                 }
                 if !wait { continuation.resume() }
             }
         } onCancel: {
-            let watcher = state.withLock { state in
-                state.watchers.firstIndex { $0.id == id }.map { state.watchers.remove(at: $0) }
-            }
-            watcher?.continuation.resume()
+            state.withLock { $0.watchers.remove(ticket) }?.resume()
         }
     }
 
@@ -168,49 +162,45 @@ public final class BatchPool: Sendable {
 
     private func acquire() async throws {
         guard size > 0 else { throw BatchError.invalidPoolSize(size) }
-        let id: UInt64? = state.withLock { state in
+        let ticket: WaiterTicket? = state.withLock { state in
             if state.running < size {
                 state.running += 1
                 return nil
             }
-            state.nextID &+= 1
-            return state.nextID
+            return state.acquirers.reserve()
         }
-        guard let id else { return }
+        guard let ticket else { return }
         try await withTaskCancellationHandler {
-            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let outcome: Result<Void, any Error>? = state.withLock { state in
                     if state.running < size {
+                        state.acquirers.withdraw(ticket)
                         state.running += 1
                         return .success(())
                     }
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    state.acquirers.append((id, continuation))
+                    // Refused when the cancellation handler removed the ticket first.
+                    guard state.acquirers.register(continuation, for: ticket) else {
+                        return .failure(CancellationError())
+                    }
                     return nil
                 }
                 if let outcome { continuation.resume(with: outcome) }
             }
         } onCancel: {
-            let waiter = state.withLock { state in
-                state.acquirers.firstIndex { $0.id == id }.map { state.acquirers.remove(at: $0) }
-            }
-            waiter?.continuation.resume(throwing: CancellationError())
+            state.withLock { $0.acquirers.remove(ticket) }?.resume(throwing: CancellationError())
         }
     }
 
     /// Frees a slot: hands it to the next waiting task, or wakes the tasks waiting for a free slot.
     private func release() {
-        let (next, watchers) = state.withLock { state -> (UnsafeContinuation<Void, any Error>?, [State.Watcher]) in
-            if !state.acquirers.isEmpty {
-                // The slot passes straight to the next task; `running` stays the same.
-                return (state.acquirers.removeFirst().continuation, [])
-            }
+        typealias Wake = (next: CheckedContinuation<Void, any Error>?, watchers: [CheckedContinuation<Void, Never>])
+        let (next, watchers) = state.withLock { state -> Wake in
+            // The slot passes straight to the next task; `running` stays the same.
+            if let next = state.acquirers.popFirst() { return (next, []) }
             state.running -= 1
-            let watchers = state.watchers
-            state.watchers = []
-            return (nil, watchers)
+            return (nil, state.watchers.removeAll())
         }
         next?.resume()
-        for watcher in watchers { watcher.continuation.resume() }
+        for watcher in watchers { watcher.resume() }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GBatchy
 
 /// A dedicated thread that owns one ``SQLiteSourceConnection`` and runs submitted jobs on it, one at a time, in FIFO order.
 ///
@@ -7,25 +8,25 @@ import Foundation
 /// and the job never runs; a job that has started always completes.
 ///
 /// `@unchecked Sendable` is sound because:
-/// - every mutable stored property (`queue`, `isShuttingDown`, `isFinished`, `finishWaiters`, and the `state`,
-///   `run` and `fail` of every queued ``Job``) is read and written only while `condition` is locked;
+/// - every mutable stored property (`jobs`, `isShuttingDown`, `isFinished`, `finishWaiters`) is read and written only
+///   while `condition` is locked;
 /// - `connection` is touched only by the thread started in `init`. `init` hands it over before starting the thread
 ///   (`Thread.start()` orders the two), and the thread is the only code that uses it afterwards, closing it last.
 final class ConnectionThread: @unchecked Sendable {
-    /// A queued unit of work. `@unchecked Sendable`: all its mutable state is guarded by the owning thread's
-    /// `condition` (see ``ConnectionThread``).
-    final class Job: @unchecked Sendable {
-        enum State { case created, queued, running, cancelled }
-        var state = State.created
-        var run: ((SQLiteSourceConnection) -> Void)?
-        var fail: ((any Error) -> Void)?
+    /// A queued unit of work: each of its closures resumes the submitting task's continuation, so exactly one runs.
+    struct Job: Sendable {
+        /// Runs the work on the connection.
+        let run: @Sendable (SQLiteSourceConnection) -> Void
+        /// Fails the work without running it.
+        let fail: @Sendable (any Error) -> Void
     }
 
     let role: QueryLog.Role
     private let path: String
     private let condition = NSCondition()
     private var connection: SQLiteSourceConnection?
-    private var queue: [Job] = []
+    /// The jobs waiting for the thread, in submission order.
+    private var jobs = WaiterQueue<Job>()
     private var isShuttingDown = false
     private var isFinished = false
     private var finishWaiters: [CheckedContinuation<Void, Never>] = []
@@ -51,55 +52,45 @@ final class ConnectionThread: @unchecked Sendable {
         cancellable: Bool = true,
         _ body: @escaping @Sendable (SQLiteSourceConnection) throws -> T
     ) async throws -> T {
-        let job = Job()
+        let ticket = withCondition { jobs.reserve() }
         guard cancellable else {
-            return try await enqueue(job, body)
+            return try await enqueue(ticket, body)
         }
         return try await withTaskCancellationHandler {
-            try await enqueue(job, body)
+            try await enqueue(ticket, body)
         } onCancel: {
-            condition.lock()
-            var fail: ((any Error) -> Void)?
-            switch job.state {
-            case .created:
-                job.state = .cancelled
-            case .queued:
-                job.state = .cancelled
-                queue.removeAll { $0 === job }
-                fail = job.fail
-                job.run = nil
-                job.fail = nil
-            case .running, .cancelled:
-                break
-            }
-            condition.unlock()
-            fail?(CancellationError())
+            withCondition { jobs.remove(ticket) }?.fail(CancellationError())
         }
     }
 
     private func enqueue<T: Sendable>(
-        _ job: Job,
+        _ ticket: WaiterTicket,
         _ body: @escaping @Sendable (SQLiteSourceConnection) throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            condition.lock()
-            if job.state == .cancelled {
-                condition.unlock()
-                continuation.resume(throwing: CancellationError())
-                return
+            let job = Job(
+                run: { connection in continuation.resume(with: Result { try body(connection) }) },
+                fail: { error in continuation.resume(throwing: error) }
+            )
+            let refusal: (any Error)? = withCondition {
+                // Refused when the cancellation handler removed the ticket first.
+                guard jobs.register(job, for: ticket) else { return CancellationError() }
+                if isShuttingDown {
+                    _ = jobs.remove(ticket)
+                    return SQLiteSourceError.databaseClosed(path: path)
+                }
+                condition.signal()
+                return nil
             }
-            if isShuttingDown {
-                condition.unlock()
-                continuation.resume(throwing: SQLiteSourceError.databaseClosed(path: path))
-                return
-            }
-            job.run = { connection in continuation.resume(with: Result { try body(connection) }) }
-            job.fail = { error in continuation.resume(throwing: error) }
-            job.state = .queued
-            queue.append(job)
-            condition.signal()
-            condition.unlock()
+            if let refusal { continuation.resume(throwing: refusal) }
         }
+    }
+
+    /// Runs `body` while holding `condition`.
+    private func withCondition<R>(_ body: () -> R) -> R {
+        condition.lock()
+        defer { condition.unlock() }
+        return body()
     }
 
     /// Lets queued jobs finish, then closes the connection and ends the thread; returns when that is done.
@@ -129,20 +120,15 @@ final class ConnectionThread: @unchecked Sendable {
     private func runLoop() {
         while true {
             condition.lock()
-            while queue.isEmpty && !isShuttingDown {
+            while jobs.isEmpty && !isShuttingDown {
                 condition.wait()
             }
-            if queue.isEmpty {
+            guard let job = jobs.popFirst() else {
                 condition.unlock()
                 break
             }
-            let job = queue.removeFirst()
-            job.state = .running
-            let run = job.run
-            job.run = nil
-            job.fail = nil
             condition.unlock()
-            if let connection { run?(connection) }
+            if let connection { job.run(connection) }
         }
         connection?.close()
         connection = nil

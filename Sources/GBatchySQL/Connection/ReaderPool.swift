@@ -9,20 +9,18 @@ import GBatchy
 final class ReaderPool: Sendable {
     let readers: [ConnectionThread]
 
-    private struct Waiter {
-        let id: UInt64
-        let continuation: CheckedContinuation<ConnectionThread, any Error>
-    }
+    private typealias Waiter = CheckedContinuation<ConnectionThread, any Error>
 
     private struct State {
         var free: [ConnectionThread]
-        var waiters: [Waiter] = []
-        var nextID: UInt64 = 0
-        /// Acquisitions that have an id but are not waiting yet.
-        var pending: Set<UInt64> = []
-        /// Acquisitions cancelled before they started waiting.
-        var cancelled: Set<UInt64> = []
+        var waiters = WaiterQueue<Waiter>()
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    /// A free reader, or a ticket in the line of waiters.
+    private enum FreeOrTicket {
+        case free(ConnectionThread)
+        case wait(WaiterTicket)
     }
 
     private let state: Locked<State>
@@ -35,47 +33,45 @@ final class ReaderPool: Sendable {
     }
 
     func acquire() async throws -> ConnectionThread {
-        let fast: (ConnectionThread?, UInt64) = state.withLock { state in
-            if let reader = state.free.popLast() { return (reader, 0) }
-            state.nextID += 1
-            state.pending.insert(state.nextID)
-            return (nil, state.nextID)
+        let fast = state.withLock { state -> FreeOrTicket in
+            if let reader = state.free.popLast() { return .free(reader) }
+            return .wait(state.waiters.reserve())
         }
-        if let reader = fast.0 { return reader }
-        let id = fast.1
+        let ticket: WaiterTicket
+        switch fast {
+        case .free(let reader): return reader
+        case .wait(let reserved): ticket = reserved
+        }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation {
-                (continuation: CheckedContinuation<ConnectionThread, any Error>) in
+            try await withCheckedThrowingContinuation { (continuation: Waiter) in
                 let immediate: Result<ConnectionThread, any Error>? = state.withLock { state in
-                    state.pending.remove(id)
-                    if state.cancelled.remove(id) != nil { return .failure(CancellationError()) }
-                    if let reader = state.free.popLast() { return .success(reader) }
-                    state.waiters.append(Waiter(id: id, continuation: continuation))
-                    return nil
+                    guard let reader = state.free.popLast() else {
+                        // Refused when the cancellation handler removed the ticket first.
+                        let waits = state.waiters.register(continuation, for: ticket)
+                        return waits ? nil : .failure(CancellationError())
+                    }
+                    guard state.waiters.withdraw(ticket) else {
+                        state.free.append(reader)
+                        return .failure(CancellationError())
+                    }
+                    return .success(reader)
                 }
                 if let immediate { continuation.resume(with: immediate) }
             }
         } onCancel: {
-            let waiter: Waiter? = state.withLock { state in
-                if let index = state.waiters.firstIndex(where: { $0.id == id }) {
-                    return state.waiters.remove(at: index)
-                }
-                if state.pending.remove(id) != nil { state.cancelled.insert(id) }
-                return nil
-            }
-            waiter?.continuation.resume(throwing: CancellationError())
+            state.withLock { $0.waiters.remove(ticket) }?.resume(throwing: CancellationError())
         }
     }
 
     func release(_ reader: ConnectionThread) {
         let (waiter, drained): (Waiter?, [CheckedContinuation<Void, Never>]) = state.withLock { state in
-            if !state.waiters.isEmpty { return (state.waiters.removeFirst(), []) }
+            if let waiter = state.waiters.popFirst() { return (waiter, []) }
             state.free.append(reader)
             guard state.free.count == readers.count else { return (nil, []) }
             defer { state.drainWaiters = [] }
             return (nil, state.drainWaiters)
         }
-        waiter?.continuation.resume(returning: reader)
+        waiter?.resume(returning: reader)
         for continuation in drained { continuation.resume() }
     }
 
