@@ -42,9 +42,7 @@ struct ExecutionModeTests {
 
     /// Runs `program` once in `execution` and returns the batches it dispatched, in the order they ran.
     static func batches(of program: Program, in execution: BatchExecution) async throws -> [World.Batch] {
-        // Unchunked loaders: with `maxBatchSize`, which keys share a sealed batch follows the order they were queued
-        // in, which a parallel context does not keep (see `BatchExecution`).
-        let world = World(chunked: false)
+        let world = World()
         _ = try await withBatchContext(execution) { try await program.run(in: world) }
         return world.log.all.flatMap { $0 }
     }

@@ -77,8 +77,7 @@ final class World: Sendable {
     /// The batch functions running now. A cancelled context's batch keeps running after its program has returned.
     let work = RunningWork()
 
-    /// - Parameter chunked: Whether L1 and L3 seal their batches at 3 and 5 keys (`maxBatchSize`).
-    init(chunked: Bool = true) {
+    init() {
         let (log, work) = (log, work)
         @Sendable func record(_ loader: Int, _ keys: [Int]) {
             let context = BatchContext.current!
@@ -92,7 +91,7 @@ final class World: Sendable {
                 return keys.map { Model.value(loader: 0, key: $0) }
             }
         }
-        let chunkedUncached = Loader<Int, Int>(name: "L1", maxBatchSize: chunked ? 3 : nil, caching: false) { keys in
+        let chunkedUncached = Loader<Int, Int>(name: "L1", maxBatchSize: 3, caching: false) { keys in
             try await work.running {
                 record(1, keys)
                 if keys.contains(where: Model.isPoison) { throw PoisonError() }
@@ -111,7 +110,7 @@ final class World: Sendable {
                 }
             }
         )
-        let nested = Loader<Int, Int>(name: "L3", maxBatchSize: chunked ? 5 : nil) { keys in
+        let nested = Loader<Int, Int>(name: "L3", maxBatchSize: 5) { keys in
             try await work.running {
                 record(3, keys)
                 let inner = try await plain.loadAll(keys.map { $0 + 1 })

@@ -71,12 +71,43 @@ public final class BatchPool: Sendable {
     ///   - transform: Runs once per input.
     /// - Returns: One output per input, in input order.
     /// - Throws: The error of the first input that failed, in input order.
+    ///
+    /// The calling task takes the slots, in input order, and starts each transform once it has one: the same inputs
+    /// run first on every run, in a serial or a parallel context (``BatchExecution``), as gbatchy's `Pool.map` spawns
+    /// them one after the other.
     public func pmap<Element: Sendable, Output: Sendable>(
         _ items: some Sequence<Element>,
         _ transform: @escaping @Sendable (Element) async throws -> Output
     ) async throws -> [Output] {
-        try await collectInOrder(Array(items)) { item in try await self.run { try await transform(item) } }
-            .map { try $0.get() }
+        let items = Array(items)
+        let results = await withBatchContext {
+            await withTaskGroup(of: (Int, Result<Output, any Error>).self) { group in
+                var results = [Result<Output, any Error>?](repeating: nil, count: items.count)
+                for (index, item) in items.enumerated() {
+                    do {
+                        try await acquire()
+                    } catch {
+                        results[index] = .failure(error)
+                        continue
+                    }
+                    group.addTask {
+                        defer { self.release() }
+                        do {
+                            return (index, .success(try await transform(item)))
+                        } catch {
+                            return (index, .failure(error))
+                        }
+                    }
+                }
+                return await BatchContext.releasingHold {
+                    for await (index, result) in group {
+                        results[index] = result
+                    }
+                    return results.map { $0 ?? .failure(CancellationError()) }
+                }
+            }
+        }
+        return try results.map { try $0.get() }
     }
 
     /// Maps `items` with at most ``size`` transforms running at once, and yields the outputs in input order
