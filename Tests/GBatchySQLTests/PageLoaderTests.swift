@@ -114,10 +114,10 @@ struct PageLoaderTests {
                 #expect(try PageCursor(titleCursor.description) == titleCursor)
                 db.queryLog.clear()
                 return await byID.loader.loadMany([
-                    PageRequest(key: 1, first: 2, after: titleCursor),
-                    PageRequest(key: 1, first: -1, after: nil),
-                    PageRequest(key: 2, first: 1, after: nil),
-                    PageRequest(key: 3, first: Int.max, after: nil),
+                    PageKey(key: 1, first: 2, after: titleCursor),
+                    PageKey(key: 1, first: -1, after: nil),
+                    PageKey(key: 2, first: 1, after: nil),
+                    PageKey(key: 3, first: Int.max, after: nil),
                 ])
             }
             let cursorError = try #require(
@@ -153,7 +153,7 @@ struct PageLoaderTests {
             let count = CompositeKeyLoaderTests.manyKeys
             db.queryLog.clear()
             let many = try await withBatchContext {
-                try await postsPage.loadAll((0..<count).map { PageRequest(key: $0 % 8, first: 1 + $0 % 3, after: nil) })
+                try await postsPage.loadAll((0..<count).map { PageKey(key: $0 % 8, first: 1 + $0 % 3, after: nil) })
             }
             #expect(many.count == count)
             #expect(many[1].rows.map(\.id) == [4, 3])

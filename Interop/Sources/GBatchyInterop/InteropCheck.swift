@@ -192,6 +192,54 @@ struct InteropCheck {
             "the request sent \(loads.map(\.sql)), not one statement per loader"
         )
 
+        // Every loader shape, named unqualified: counts, existence, pages, composite keys, custom SQL, in one tick of
+        // a parallel context.
+        let postCounts: CountLoader<Int> = db.countLoader(table: "post", key: "author_id")
+        let hasPosts: ExistsLoader<Int> = db.existsLoader(table: "post", key: "author_id")
+        let aggregate: AggregateLoader<Int, Int> = postCounts
+        let postPages: PageLoader<Int, Post> = db.pageLoader(Post.self, table: "post", key: "author_id", orderBy: "id")
+        let byAuthorAndID: CompositeKeyLoader<(Int, Int), Post> = db.loader(
+            Post.self,
+            table: "post",
+            keys: ("author_id", "id")
+        )
+        let groupsByAuthorAndID: CompositeKeyGroupLoader<(Int, Int), Post> = db.groupLoader(
+            Post.self,
+            table: "post",
+            keys: ("author_id", "id")
+        )
+        let custom: SQLLoader<Int, Post> = db.sqlLoader(
+            Post.self,
+            key: "author_id",
+            reads: ["post"],
+            sql: "SELECT id, author_id, title FROM post WHERE author_id IN (:keys) ORDER BY id"
+        )
+        let firstPost = expected[0]
+        let shapes = try await withBatchContext(BatchExecution.parallel) {
+            async let count = aggregate.load(1)
+            async let exists = hasPosts.load(1)
+            async let page: RowPage<Post> = postPages.load(1, first: 2)
+            async let post = byAuthorAndID.load((1, 40))
+            async let group = groupsByAuthorAndID.load((1, 40))
+            async let rows = custom.load(1)
+            return try await (count, exists, page, post, group, rows)
+        }
+        let (count, exists, page, post, group, customRows) = shapes
+        let pageTitles: [String] = page.rows.map(\.title)
+        let rowTitles: [String] = customRows.map(\.title)
+        report.check(count == firstPost.titles.count && exists, "author 1: \(count) posts, exists \(exists)")
+        report.check(pageTitles == Array(firstPost.titles.prefix(2)), "author 1's first page is \(pageTitles)")
+        report.check(post?.title == "post 40" && group.count == 1, "post (1, 40) is \(String(describing: post))")
+        report.check(rowTitles == firstPost.titles, "the custom SQL loader answered \(rowTitles)")
+        let cursor: PageCursor? = page.endCursor
+        let key: PageKey<Int> = PageKey(key: 1, first: 2, after: cursor)
+        let composite: SQLiteCompositeKey = SQLiteCompositeKey(1, 40)
+        let errorTypes: [any Error.Type] = [LoaderDefinitionError.self, SQLLoaderError.self, PageLoaderError.self]
+        report.check(
+            key.first == 2 && composite.description.contains("40") && errorTypes.count == 3,
+            "\(key), \(composite)"
+        )
+
         // A text key, compared by its bytes.
         let third = try await withBatchContext { try await loadThrough(authorsByName, SQLiteTextKey("author 3")) }
         report.check(third?.id == 3, "the author named \"author 3\" is \(String(describing: third))")

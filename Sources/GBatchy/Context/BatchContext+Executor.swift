@@ -93,7 +93,7 @@ extension BatchContext {
     }
 
     /// Returns once every batch task of the context has finished, so that nothing a context started still runs when
-    /// ``withBatchContext(isolation:_:)`` returns (a tick's read transaction, a batch whose future was dropped).
+    /// ``withBatchContext(_:isolation:_:)`` returns (a tick's read transaction, a batch whose future was dropped).
     ///
     /// A cancelled task returns at once: a cancelled request answers promptly, and its started batches complete on
     /// their own.

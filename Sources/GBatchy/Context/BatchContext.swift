@@ -5,7 +5,7 @@
 /// suspended), the context dispatches **every** pending batch at once, concurrently. That moment is a *tick*. Batch
 /// functions run inside the context, so loads they issue join the next tick.
 ///
-/// A context is also the `TaskExecutor` its tasks run on: ``withBatchContext(isolation:_:)`` runs its body with the
+/// A context is also the `TaskExecutor` its tasks run on: ``withBatchContext(_:isolation:_:)`` runs its body with the
 /// context as the task executor preference, so child tasks (`async let`, task groups) run on it. The executor owns no
 /// thread: it drains its jobs on Dispatch's global queue, one at a time or on several threads (``BatchExecution``),
 /// and dispatches when the queue is empty and no job runs. Nothing waits on a clock, so the same program forms the same

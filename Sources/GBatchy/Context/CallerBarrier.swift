@@ -1,4 +1,4 @@
-/// What keeps a context from dispatching while a body of ``withBatchContext(isolation:_:)`` still runs on its
+/// What keeps a context from dispatching while a body of ``withBatchContext(_:isolation:_:)`` still runs on its
 /// caller's actor.
 ///
 /// A body called from an actor (the main actor, top-level code, an actor method) is isolated to that actor, so its

@@ -21,7 +21,7 @@ struct ContextState {
     @usableFromInline var holds = 0
     /// The batch tasks started and not finished yet.
     var runningBatchTasks = 0
-    /// The outermost ``withBatchContext(isolation:_:)`` call, waiting for the running batch tasks to finish.
+    /// The outermost ``withBatchContext(_:isolation:_:)`` call, waiting for the running batch tasks to finish.
     var batchTasksWaiter: UnsafeContinuation<Void, Never>?
     /// Queues with keys for the next tick, in the order their first key arrived.
     @usableFromInline var ready: [any ContextQueue] = []

@@ -4,7 +4,7 @@ import GBatchy
 /// loaded concurrently in a context, each key with its own cursor and page size.
 ///
 /// Create it once with ``SQLiteSource/pageLoader(_:table:key:orderBy:descending:caching:maxBatchSize:name:)``. Each
-/// request `load(key, first:, after:)` answers a ``Page``: at most `first` rows after the cursor, in `orderBy`
+/// request `load(key, first:, after:)` answers a ``RowPage``: at most `first` rows after the cursor, in `orderBy`
 /// order (ties broken by the table's primary key, or its `rowid` when it has none), whether more follow, and the
 /// cursor of the last row. The requests of a batch are bound as one JSON array of `[key, first, cursor]` and
 /// answered by one statement, which numbers each key's rows after its cursor with a window function and keeps
@@ -33,14 +33,14 @@ import GBatchy
 public final class PageLoader<Key: SQLiteKey, Row: Decodable & Sendable>: KeyedLoader, TableCacheInvalidating {
     /// The core loader underneath, named `table.key[page]` unless it was given a name. Its keys are requests with
     /// the keys' ``SQLiteKey/sqliteIdentity``.
-    public let loader: Loader<PageRequest<Key.SQLiteIdentity>, Page<Row>>
+    public let loader: Loader<PageKey<Key.SQLiteIdentity>, RowPage<Row>>
     /// The table the loader reads.
     public let table: String
     /// The column the key is compared with.
     public let keyColumn: String
     /// The column that orders each key's rows.
     public let orderBy: String
-    private let source: TableSource<PageRequest<Key.SQLiteIdentity>, PageRow<Row>>
+    private let source: TableSource<PageKey<Key.SQLiteIdentity>, PageRow<Row>>
 
     @usableFromInline
     init(
@@ -52,9 +52,9 @@ public final class PageLoader<Key: SQLiteKey, Row: Decodable & Sendable>: KeyedL
         caching: Bool,
         maxBatchSize: Int?,
         name: String?,
-        reader: RowReader<PageRequest<Key.SQLiteIdentity>, PageRow<Row>>
+        reader: RowReader<PageKey<Key.SQLiteIdentity>, PageRow<Row>>
     ) {
-        let source = TableSource<PageRequest<Key.SQLiteIdentity>, PageRow<Row>>(
+        let source = TableSource<PageKey<Key.SQLiteIdentity>, PageRow<Row>>(
             database: database,
             table: table,
             keyColumn: key,
@@ -109,15 +109,15 @@ public final class PageLoader<Key: SQLiteKey, Row: Decodable & Sendable>: KeyedL
     /// - Parameters:
     ///   - key: The key.
     ///   - first: The most rows the page holds (0 or more).
-    ///   - after: The cursor the page starts after (a previous page's ``Page/endCursor``), or `nil` for the first.
+    ///   - after: The cursor the page starts after (a previous page's ``RowPage/endCursor``), or `nil` for the first.
     /// - Returns: The page.
     /// - Throws: ``PageLoaderError`` for a negative `first` or a cursor that is not this loader's, or what the
     ///   batch throws.
     @inlinable
     public nonisolated(nonsending) func load(_ key: Key, first: Int, after: PageCursor? = nil) async throws
-        -> Page<Row>
+        -> RowPage<Row>
     {
-        try await loader.load(PageRequest(key: key.sqliteIdentity, first: first, after: after))
+        try await loader.load(PageKey(key: key.sqliteIdentity, first: first, after: after))
     }
 
     /// The core loader's key for `request`: the request with its key's ``SQLiteKey/sqliteIdentity``.
@@ -125,29 +125,29 @@ public final class PageLoader<Key: SQLiteKey, Row: Decodable & Sendable>: KeyedL
     /// - Parameter request: A request.
     /// - Returns: The request as the core loader tells requests apart.
     @inlinable
-    public func loaderKey(_ request: PageRequest<Key>) -> PageRequest<Key.SQLiteIdentity> { request.sqliteIdentity }
+    public func loaderKey(_ request: PageKey<Key>) -> PageKey<Key.SQLiteIdentity> { request.sqliteIdentity }
 }
 
 /// The page of `request` from its rows as read (at most `first + 1`), or the error of a cursor whose width is not the
 /// loader's.
 private func page<Key: SQLiteKey, Row: Sendable>(
-    of request: PageRequest<Key>,
+    of request: PageKey<Key>,
     _ rows: [PageRow<Row>],
     cursorWidth: Int?,
     table: String
-) -> Result<Page<Row>, any Error> {
+) -> Result<RowPage<Row>, any Error> {
     if let after = request.after, let cursorWidth, after.width != cursorWidth {
         return .failure(PageLoaderError.malformedCursor(after.description, table: table))
     }
     let kept = rows.prefix(request.first)
     guard let last = kept.last else {
-        return .success(Page(rows: [], hasNextPage: rows.count > request.first, endCursor: nil))
+        return .success(RowPage(rows: [], hasNextPage: rows.count > request.first, endCursor: nil))
     }
     guard let json = last.cursor else {
         return .failure(PageLoaderError.malformedCursor("", table: table))
     }
     return .success(
-        Page(
+        RowPage(
             rows: kept.map(\.row),
             hasNextPage: rows.count > request.first,
             endCursor: PageCursor(json: json, width: cursorWidth ?? 0)
