@@ -88,8 +88,11 @@ struct ContextState {
                 swap(&jobs, &running)
                 jobHead = 0
             } else {
-                running.append(jobs[jobHead])
-                jobHead += 1
+                // A fair share of what is queued, so that the other threads find work too without a trip through
+                // the lock per job.
+                let share = max(1, (jobs.count - jobHead) / threads)
+                running.append(contentsOf: jobs[jobHead..<(jobHead + share)])
+                jobHead += share
                 if jobHead == jobs.count {
                     jobs.removeAll(keepingCapacity: true)
                     jobHead = 0
