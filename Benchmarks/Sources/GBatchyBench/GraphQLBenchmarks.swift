@@ -1,0 +1,180 @@
+import Foundation
+import GBatchy
+import GBatchySQL
+
+/// G0–G2: a GraphQL query (Graphiti over the Chinook fixture, ``ChinookAPI/benchmarkQuery``) resolved through
+/// GBatchy's table loaders in a serial and in a parallel context, against the same schema resolved from memory with no
+/// loader and no context (the floor).
+struct GraphQLBenchmarks {
+    let plan: Plan
+
+    func run() async throws -> [Row] {
+        try await ChinookDatabase.withDatabase { db in try await run(db) }
+    }
+
+    private func run(_ db: SQLiteSource) async throws -> [Row] {
+        let api = try ChinookAPI()
+        let memory = try await MemoryChinookStore.load(from: db)
+        let loaders = LoaderChinookStore(db: db)
+        let parallel = BatchExecution.parallel
+        let load = loadAverage()
+
+        var rows = [try await verify(api, db: db, memory: memory, loaders: loaders, executions: [.serial, parallel])]
+        db.queryLog.isEnabled = false
+        defer { db.queryLog.isEnabled = true }
+
+        let query = ChinookAPI.benchmarkQuery
+        let floor: @Sendable () async throws -> Void = { try await api.request(query, store: memory) }
+        func gbatchy(_ execution: BatchExecution) -> @Sendable () async throws -> Void {
+            { try await withBatchContext(execution) { try await api.request(query, store: loaders) } }
+        }
+
+        // G1: one request at a time.
+        let single = plan.quick ? plan : Plan(warmups: 3, runs: 31, quick: false)
+        let latency = try await measureSideBySide(single, [floor, gbatchy(.serial), gbatchy(parallel)])
+        rows.append(
+            row(
+                "G1f",
+                "GraphQL floor: the same schema from memory, one request",
+                latency[0],
+                result: String(format: "load average %.1f at start", load),
+                target: "(reference)",
+                pass: nil,
+                values: ["load_average": load]
+            )
+        )
+        for (index, execution) in [BatchExecution.serial, parallel].enumerated() {
+            let ratio = latency[index + 1].median / latency[0].median
+            rows.append(
+                row(
+                    index == 0 ? "G1" : "G1p",
+                    "GraphQL over Chinook, one request: GBatchy \(execution)",
+                    latency[index + 1],
+                    result: String(format: "%.2f× floor", ratio),
+                    target: "≤ 1.1× floor",
+                    pass: ratio <= 1.1,
+                    values: ["ratio_floor": ratio, "floor_s": latency[0].median]
+                )
+            )
+        }
+
+        // G2: many requests at once (throughput).
+        let concurrent = plan.quick ? 16 : 64
+        func requests(_ request: @escaping @Sendable () async throws -> Void) -> () async throws -> Void {
+            {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<concurrent { group.addTask { try await request() } }
+                    try await group.waitForAll()
+                }
+            }
+        }
+        let many = plan.quick ? Plan(warmups: 0, runs: 3, quick: true) : Plan(warmups: 1, runs: 7, quick: false)
+        let throughput = try await measureSideBySide(
+            many,
+            [requests(floor), requests(gbatchy(.serial)), requests(gbatchy(parallel))]
+        )
+        let floorRate = Double(concurrent) / throughput[0].median
+        rows.append(
+            row(
+                "G2f",
+                "GraphQL floor, \(concurrent) requests at once",
+                throughput[0],
+                result: String(format: "%.0f requests/s", floorRate),
+                target: "(reference)",
+                pass: nil,
+                values: ["requests_per_second": floorRate]
+            )
+        )
+        for (index, execution) in [BatchExecution.serial, parallel].enumerated() {
+            let rate = Double(concurrent) / throughput[index + 1].median
+            let ratio = rate / floorRate
+            rows.append(
+                row(
+                    index == 0 ? "G2" : "G2p",
+                    "GraphQL, \(concurrent) requests at once: GBatchy \(execution)",
+                    throughput[index + 1],
+                    result: String(format: "%.2f× floor's requests/s (%.0f/s)", ratio, rate),
+                    target: "≥ 0.95× floor",
+                    pass: ratio >= 0.95,
+                    values: ["ratio_floor": ratio, "requests_per_second": rate]
+                )
+            )
+        }
+        return rows
+    }
+
+    /// G0: GBatchy's answer is the floor's, byte for byte, for 10 and for 100 albums in every execution, and each
+    /// request runs ``LoaderChinookStore/statementsPerRequest`` statements whatever the number of albums. A different
+    /// answer stops the run: the timings would not measure the same work.
+    private func verify(
+        _ api: ChinookAPI,
+        db: SQLiteSource,
+        memory: MemoryChinookStore,
+        loaders: LoaderChinookStore,
+        executions: [BatchExecution]
+    ) async throws -> Row {
+        var counts: Set<Int> = []
+        var ticks: Set<Int> = []
+        var shape = (bytes: 0, albums: 0, tracks: 0)
+        for first in [10, 100] {
+            let query = ChinookAPI.benchmarkQuery.replacingOccurrences(of: "first: 100", with: "first: \(first)")
+            let expected = try await api.json(query, store: memory)
+            for execution in executions {
+                db.queryLog.clear()
+                let (json, tickCount) = try await withBatchContext(execution) {
+                    (try await api.json(query, store: loaders), BatchContext.current?.statistics.ticks ?? -1)
+                }
+                guard json == expected else {
+                    throw BenchError(
+                        "G0: albums(first: \(first)) through GBatchy (\(execution)) answers \(json.count) bytes that "
+                            + "differ from the in-memory floor's \(expected.count)"
+                    )
+                }
+                counts.insert(db.queryLog.entries.count)
+                ticks.insert(tickCount)
+            }
+            if first == 100 {
+                let (albums, tracks) = try Self.count(in: expected)
+                shape = (expected.count, albums, tracks)
+            }
+        }
+        let expectedCount = LoaderChinookStore.statementsPerRequest
+        return row(
+            "G0",
+            "GraphQL query (Graphiti, Chinook): statements per request",
+            nil,
+            result: "\(counts.sorted().map(String.init).joined(separator: ", ")) statements, "
+                + "\(ticks.sorted().map(String.init).joined(separator: ", ")) ticks; JSON = floor's "
+                + "(\(shape.bytes) B, \(shape.albums) albums, \(shape.tracks) tracks)",
+            target: "\(expectedCount) for 10 or 100 albums",
+            pass: counts == [expectedCount],
+            values: ["statements": Double(counts.max() ?? 0), "ticks": Double(ticks.max() ?? 0)]
+        )
+    }
+
+    /// The albums and tracks in a result of ``ChinookAPI/benchmarkQuery``.
+    private static func count(in json: Data) throws -> (albums: Int, tracks: Int) {
+        let object = try JSONSerialization.jsonObject(with: json) as? [String: Any]
+        let data = object?["data"] as? [String: Any]
+        guard let albums = data?["albums"] as? [[String: Any]] else {
+            throw BenchError("G0: the GraphQL result has no `data.albums` list")
+        }
+        return (albums.count, albums.reduce(0) { $0 + (($1["tracks"] as? [Any])?.count ?? 0) })
+    }
+}
+
+extension ChinookAPI {
+    /// Runs `request` as a server would, up to the result (not encoded), and fails if the result has errors.
+    func request(_ request: String, store: any ChinookStore) async throws {
+        let result = try await execute(request: request, context: ChinookContext(store: store))
+        guard result.errors.isEmpty else {
+            throw BenchError("GraphQL request failed: \(result.errors.map(\.message).joined(separator: "; "))")
+        }
+    }
+}
+
+/// The system's one-minute load average, or -1 where it cannot be read.
+func loadAverage() -> Double {
+    var averages = [Double](repeating: -1, count: 3)
+    return getloadavg(&averages, 3) > 0 ? averages[0] : -1
+}
