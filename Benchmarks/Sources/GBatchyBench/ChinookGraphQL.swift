@@ -169,10 +169,12 @@ struct LoaderChinookStore: ChinookStore {
     let tracksByAlbum: GroupLoader<Int, ChinookTrack>
     let genres: TableLoader<Int, ChinookGenre>
 
-    /// The statements of one request of ``ChinookAPI/benchmarkQuery``: the root list, then `artists` and
-    /// `tracks[album_id]` in the first tick, `albums[artist_id]` and `genres` in the second (the tracks' albums are
-    /// all cached, primed by the root list).
-    static let statementsPerRequest = 5
+    /// The queries of one request of ``ChinookAPI/benchmarkQuery``, whatever the number of albums: the root list, then
+    /// `artists` and `tracks[album_id]` in the first tick, `albums[artist_id]` and `genres` in the second (the tracks'
+    /// albums are all cached, primed by the root list).
+    static let queriesPerRequest = 5
+    /// The ticks of one request of ``ChinookAPI/benchmarkQuery``: one per level of the query below the root list.
+    static let ticksPerRequest = 2
 
     init(db: SQLiteSource) {
         self.db = db
