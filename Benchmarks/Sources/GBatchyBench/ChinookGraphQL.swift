@@ -49,15 +49,21 @@ struct ChinookAPI: API {
         }
     }
 
-    /// Runs `request` and returns its result as JSON with sorted keys, so that two runs compare byte for byte.
-    func json(_ request: String, store: any ChinookStore) async throws -> Data {
+    /// Runs `request` as a server does, up to its result (not encoded), and fails if the result has errors.
+    @discardableResult
+    func request(_ request: String, store: any ChinookStore) async throws -> some Encodable & Sendable {
         let result = try await execute(request: request, context: ChinookContext(store: store))
         guard result.errors.isEmpty else {
             throw BenchError("GraphQL request failed: \(result.errors.map(\.message).joined(separator: "; "))")
         }
+        return result
+    }
+
+    /// Runs `request` and returns its result as JSON with sorted keys, so that two runs compare byte for byte.
+    func json(_ request: String, store: any ChinookStore) async throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        return try encoder.encode(result)
+        return try encoder.encode(try await self.request(request, store: store))
     }
 }
 

@@ -85,7 +85,7 @@ extension Profile {
                 if workload == "graphql-floor" {
                     try await api.request(ChinookAPI.benchmarkQuery, store: store)
                 } else {
-                    try await withBatchContext { try await api.request(ChinookAPI.benchmarkQuery, store: store) }
+                    _ = try await withBatchContext { try await api.request(ChinookAPI.benchmarkQuery, store: store) }
                 }
             }
         }
