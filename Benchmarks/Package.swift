@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// The benchmark lives in a package of its own, so that its peers (GRDB) stay out of GBatchy's dependencies and out of
-// `swift test`. Run it from the repository root:
+// The benchmark lives in a package of its own, so that its peers (GRDB, and Graphiti for the GraphQL rows) stay out of
+// GBatchy's dependencies and out of `swift test`. Run it from the repository root:
 //
 //     swift run --package-path Benchmarks -c release gbatchy-bench [--quick] [--json PATH] [--profile WORKLOAD]
 let package = Package(
@@ -15,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(name: "GBatchy", path: ".."),
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        .package(url: "https://github.com/GraphQLSwift/Graphiti.git", from: "3.1.0"),
     ],
     targets: [
         .target(name: "CMallocStats"),
@@ -28,6 +29,7 @@ let package = Package(
                 .product(name: "GBatchy", package: "GBatchy"),
                 .product(name: "GBatchySQL", package: "GBatchy"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Graphiti", package: "Graphiti"),
             ]
         ),
         // R6: the long run (soak) of mixed reads and writes, kept out of `swift test`:

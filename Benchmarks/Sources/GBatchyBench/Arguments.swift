@@ -17,10 +17,15 @@ struct BenchArguments: Equatable {
     var quick = false
     /// `--json PATH`: where to write the rows as JSON too.
     var jsonPath: String?
+    /// `--only GROUP`: the one group of rows to run (`core`, `sql` or `graphql`); `nil` for every row.
+    var only: String?
+
+    /// The groups of rows `--only` accepts, in the order they run.
+    static let groups = ["core", "sql", "graphql"]
 
     /// The text printed by `--help`, and after the error of a command line that does not parse.
     static let usage = """
-        usage: gbatchy-bench [--quick] [--json PATH]
+        usage: gbatchy-bench [--quick] [--json PATH] [--only GROUP]
                gbatchy-bench --profile WORKLOAD
                gbatchy-bench --measure-memory [--quick]
 
@@ -29,6 +34,7 @@ struct BenchArguments: Equatable {
         options:
           --quick             fewer runs and a smaller database: a smoke run
           --json PATH         also writes the rows as JSON to PATH
+          --only GROUP        runs one group of rows: \(groups.joined(separator: ", "))
           --profile WORKLOAD  runs one workload in a loop (ITER times, 2000 by default), for perf or callgrind:
                               \(Profile.workloads.joined(separator: ", "))
           --measure-memory    prints the bytes per pending load and per context (the benchmark runs it in a child
@@ -57,6 +63,10 @@ struct BenchArguments: Equatable {
                 parsed.quick = true
             case "--json":
                 parsed.jsonPath = try value(of: argument)
+            case "--only":
+                let group = try value(of: argument)
+                guard groups.contains(group) else { throw CommandLineError(message: "unknown group '\(group)'") }
+                parsed.only = group
             case "--measure-memory" where parsed.mode == .run:
                 parsed.mode = .measureMemory
             case "--profile" where parsed.mode == .run:

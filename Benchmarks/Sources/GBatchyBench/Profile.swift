@@ -1,18 +1,22 @@
 import GBatchy
 import GBatchySQL
 
-/// Runs one workload in a loop, to profile it with perf or callgrind: `c1`, `floor`, `suspension`, `c2`, or one of
+/// Runs one workload in a loop, to profile it with perf or callgrind: `c1`, `floor`, `suspension`, `c2`, one of
 /// the SQL workloads `s0`, `s1`, `s2`, `s4`, `s5a`, `s5b`, `sseq` (1000 rows in key order through `db.query`),
-/// `shop` (an empty read, one trip to a reader thread), `sc` (1000 composite keys) and `scr` (its raw C floor).
+/// `shop` (an empty read, one trip to a reader thread), `sc` (1000 composite keys) and `scr` (its raw C floor), or the
+/// GraphQL request of the G rows: `graphql` (GBatchy's loaders, in the execution `GBATCHY_EXECUTION` names, serial by
+/// default) and `graphql-floor` (from memory).
 enum Profile {
     static let sqlWorkloads: Set = ["s0", "s1", "s2", "s4", "s5a", "s5b", "sseq", "shop", "sc", "scr"]
     /// Every workload's name, in the order `--help` lists them.
     static let workloads = [
         "c1", "floor", "suspension", "c2", "tree", "s0", "s1", "s2", "s4", "s5a", "s5b", "sseq", "shop", "sc", "scr",
+        "graphql", "graphql-floor",
     ]
 
     static func run(_ workload: String, iterations: Int) async throws {
         if sqlWorkloads.contains(workload) { return try await runSQL(workload, iterations: iterations) }
+        if workload.hasPrefix("graphql") { return try await runGraphQL(workload, iterations: iterations) }
         let identity = Loader<Int, Int>(name: "identity", caching: false) { $0 }
         let root = CoreBenchmarks.treeRoot()
         for _ in 0..<iterations {
@@ -78,5 +82,23 @@ extension Profile {
             }
         }
         await db.close()
+    }
+}
+
+extension Profile {
+    static func runGraphQL(_ workload: String, iterations: Int) async throws {
+        try await ChinookDatabase.withDatabase { db in
+            db.queryLog.isEnabled = false
+            let api = try ChinookAPI()
+            let store: any ChinookStore =
+                workload == "graphql-floor" ? try await MemoryChinookStore.load(from: db) : LoaderChinookStore(db: db)
+            for _ in 0..<iterations {
+                if workload == "graphql-floor" {
+                    try await api.request(ChinookAPI.benchmarkQuery, store: store)
+                } else {
+                    _ = try await withBatchContext { try await api.request(ChinookAPI.benchmarkQuery, store: store) }
+                }
+            }
+        }
     }
 }

@@ -36,10 +36,16 @@ if case .profile(let workload) = arguments.mode {
 
 let start = now()
 var rows: [Row] = []
-let core = try await CoreBenchmarks(plan: plan).run()
-rows += core.rows
-let sqlPath = try SQLBenchmarks.prepareDatabase(quick: plan.quick)
-rows += try await SQLBenchmarks(plan: plan, c1Floor: core.c1Floor, path: sqlPath).run()
+func runs(_ group: String) -> Bool { arguments.only.map { $0 == group } ?? true }
+if runs("core") || runs("sql") {
+    let core = try await CoreBenchmarks(plan: plan).run()
+    if runs("core") { rows += core.rows }
+    if runs("sql") {
+        let sqlPath = try SQLBenchmarks.prepareDatabase(quick: plan.quick)
+        rows += try await SQLBenchmarks(plan: plan, c1Floor: core.c1Floor, path: sqlPath).run()
+    }
+}
+if runs("graphql") { rows += try await GraphQLBenchmarks(plan: plan).run() }
 printTable(rows)
 if let jsonPath { try writeJSON(rows, to: jsonPath) }
 print(String(format: "finished in %.1f s", now() - start))
