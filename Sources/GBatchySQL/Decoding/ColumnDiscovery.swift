@@ -15,6 +15,7 @@ package func decodedColumnNames<T: Decodable>(_ type: T.Type) -> [String]? {
 }
 
 /// A column that `T.init(from:)` asks for, and whether it may be absent.
+@usableFromInline
 package struct DecodedColumn: Sendable, Hashable {
     /// The column name (the coding key's string value).
     package let name: String

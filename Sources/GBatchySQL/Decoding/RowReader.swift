@@ -5,10 +5,14 @@
 /// decoding each row and handing it to its key run without generic dispatch, which is most of a batch's cost once
 /// SQLite has found the rows.
 @usableFromInline
-struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
-    /// Writes the keys of a batch as one JSON array: `nil` keys are left out, and keys that cannot be sent fail
-    /// alone. With `classify`, also tells whether every key sent is an integer, or every one text.
-    @usableFromInline let encodeKeys: @Sendable (_ keys: [Key], _ classify: Bool) -> EncodedKeys
+struct RowReader<Key: SQLiteKey, Row: Sendable>: Sendable {
+    /// The columns `Row` reads, or `nil` to select every column of the table.
+    @usableFromInline let columns: [DecodedColumn]?
+
+    /// Writes the keys of a batch as one JSON array, or, with `bindsValues` or when JSON cannot carry a key exactly
+    /// (text containing NUL, a blob), as one value per key (``EncodedKeys/values``): `nil` keys are left out. With
+    /// `classify`, also tells whether every key sent is an integer, or every one text.
+    @usableFromInline let encodeKeys: @Sendable (_ keys: [Key], _ classify: Bool, _ bindsValues: Bool) -> EncodedKeys
 
     /// Steps `statement` to the end: each row decoded, with the index in the batch of the key it matched; a row
     /// that fails to decode fails its key alone (``RowsRead/failures``).
@@ -36,13 +40,23 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         ) -> [Result<[Row], any Error>]
 
     @inlinable
-    init() {
-        encodeKeys = { keys, classify in
+    init(columns: [DecodedColumn]?, decode: @escaping @Sendable (SQLiteStatement) throws -> Row) {
+        self.columns = columns
+        encodeKeys = { keys, classify, bindsValues in
             var encoded = EncodedKeys()
-            encoded.json.reserveCapacity(keys.count * 8 + 2)
             encoded.sent.reserveCapacity(keys.count)
-            encoded.json += "["
+            if bindsValues {
+                encoded.values = []
+                encoded.values?.reserveCapacity(keys.count)
+            } else {
+                encoded.json.reserveCapacity(keys.count * 8 + 2)
+                encoded.json += "["
+            }
             for index in keys.indices {
+                if encoded.values != nil {
+                    encoded.bind(keys[index].sqliteValue, of: index)
+                    continue
+                }
                 do {
                     guard let element = try keys[index].sqliteJSONElement() else { continue }
                     if !encoded.sent.isEmpty { encoded.json += "," }
@@ -50,10 +64,17 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                     encoded.sent.append(index)
                     if classify { encoded.classify(element) }
                 } catch {
-                    encoded.failures[index] = error
+                    // JSON cannot carry this key exactly (text with NUL, a blob): the whole batch binds its keys'
+                    // values instead, one parameter each.
+                    let sent = encoded.sent
+                    encoded = EncodedKeys()
+                    encoded.values = []
+                    encoded.values?.reserveCapacity(keys.count)
+                    for earlier in sent { encoded.bind(keys[earlier].sqliteValue, of: earlier) }
+                    encoded.bind(keys[index].sqliteValue, of: index)
                 }
             }
-            encoded.json += "]"
+            if encoded.values == nil { encoded.json += "]" }
             return encoded
         }
         readRows = { statement, column, sent, keyIndexes in
@@ -76,7 +97,7 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                     index = sent[Int(position)]
                 }
                 do {
-                    read.rows.append((index, try statement.decodeRowValue(Row.self)))
+                    read.rows.append((index, try decode(statement)))
                 } catch {
                     // This key's answer is the error (its first one); the batch's other keys keep their rows.
                     if read.failures[index] == nil { read.failures[index] = error }
@@ -135,11 +156,13 @@ struct RowsRead<Row: Sendable>: Sendable {
     init() {}
 }
 
-/// The keys of one batch as sent: one JSON array, and where each of its elements comes from.
+/// The keys of one batch as sent: one JSON array or one value per key, and where each of them comes from.
 @usableFromInline
 struct EncodedKeys: Sendable {
-    /// The JSON array of the keys sent.
+    /// The JSON array of the keys sent, when ``values`` is `nil`.
     @usableFromInline var json = ""
+    /// The keys sent, one value each, when the batch binds them one by one.
+    @usableFromInline var values: [SQLiteValue]?
     /// The index in the batch of each element of the array.
     @usableFromInline var sent: [Int] = []
     /// By index in the batch, the keys that cannot be sent.
@@ -152,6 +175,14 @@ struct EncodedKeys: Sendable {
     @inlinable
     init() {}
 
+    /// Sends `value`, the key at `index` in the batch, unless it is `NULL`, which matches no row.
+    @inlinable
+    mutating func bind(_ value: SQLiteValue, of index: Int) {
+        if case .null = value { return }
+        values?.append(value)
+        sent.append(index)
+    }
+
     /// Notes whether `element` is an integer or a string.
     @inlinable
     mutating func classify(_ element: String) {
@@ -162,5 +193,33 @@ struct EncodedKeys: Sendable {
         {
             allIntegers = false
         }
+    }
+}
+
+extension RowReader where Row: Decodable {
+    /// The reader of `Decodable` rows, decoded by column name; only the columns `Row` decodes are selected.
+    @inlinable
+    init() {
+        self.init(columns: Self.decodedColumns()) { try $0.decodeRowValue(Row.self) }
+    }
+
+    /// The columns `Row.init(from:)` asks for (see `decodedColumns(_:)`).
+    @usableFromInline
+    static func decodedColumns() -> [DecodedColumn]? { GBatchySQL.decodedColumns(Row.self) }
+}
+
+extension RowReader where Row: SQLiteRowDecodable {
+    /// The reader of ``SQLiteRowDecodable`` rows: `Row.columns` selected in order, each row read by position.
+    @inlinable
+    init() {
+        let columns = Self.positionalColumns()
+        let count = columns?.count ?? 0
+        self.init(columns: columns) { try Row(row: SQLiteColumns(statement: $0, count: count)) }
+    }
+
+    /// `Row.columns`, each required.
+    @usableFromInline
+    static func positionalColumns() -> [DecodedColumn]? {
+        Row.columns.map { DecodedColumn(name: $0, isOptional: false) }
     }
 }

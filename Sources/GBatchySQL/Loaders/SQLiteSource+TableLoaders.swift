@@ -165,3 +165,172 @@ extension SQLiteSource {
         )
     }
 }
+
+extension SQLiteSource {
+    /// Creates a loader of one row per integer key from `table`, with rows read by position (``SQLiteRowDecodable``).
+    ///
+    /// The loader is cheap to create and nothing touches the database until its first load, which checks the table
+    /// and columns (``SchemaError``). Create it once and share it: its queue and cache live in each ``BatchContext``.
+    /// Every loader query of this database in one tick runs in one read transaction (one snapshot). For keys of
+    /// another type, give the result a type: `let l: TableLoader<String, User> = db.loader(…)`.
+    ///
+    /// ```swift
+    /// let users = db.loader(User.self, table: "users", key: "id")
+    /// let user = try await users.load(1)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - rowType: The row type, read by position from the columns it names (``SQLiteRowDecodable``).
+    ///   - table: The table name (quoted in SQL; checked against the schema).
+    ///   - key: The key column, unique in the table.
+    ///   - caching: Whether loaded rows stay cached in the context.
+    ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
+    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
+    ///     group loader). Give two loaders on one column their own names to count them apart.
+    /// - Returns: The loader.
+    @inlinable @_disfavoredOverload
+    public func loader<Row: SQLiteRowDecodable>(
+        _ rowType: Row.Type,
+        table: String,
+        key: String,
+        caching: Bool = true,
+        maxBatchSize: Int? = nil,
+        name: String? = nil
+    ) -> TableLoader<Int, Row> {
+        TableLoader(
+            database: self,
+            table: table,
+            key: key,
+            caching: caching,
+            maxBatchSize: maxBatchSize,
+            name: name,
+            reader: RowReader()
+        )
+    }
+
+    /// Creates a loader of one row per key from `table`, with rows read by position (``SQLiteRowDecodable``) and the
+    /// key type taken from the context.
+    ///
+    /// ```swift
+    /// let byHandle: TableLoader<String, User> = db.loader(User.self, table: "users", key: "handle")
+    /// let byUUID = db.loader(User.self, table: "users", key: "uuid", keyType: UUID.self)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - rowType: The row type, read by position from the columns it names (``SQLiteRowDecodable``).
+    ///   - table: The table name.
+    ///   - key: The key column, unique in the table.
+    ///   - keyType: The key type: `Int`, `Int64`, `String`, `UUID` or an optional of one.
+    ///   - caching: Whether loaded rows stay cached in the context.
+    ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
+    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
+    ///     group loader). Give two loaders on one column their own names to count them apart.
+    /// - Returns: The loader.
+    @inlinable
+    public func loader<Key: SQLiteKey, Row: SQLiteRowDecodable>(
+        _ rowType: Row.Type,
+        table: String,
+        key: String,
+        keyType: Key.Type = Key.self,
+        caching: Bool = true,
+        maxBatchSize: Int? = nil,
+        name: String? = nil
+    ) -> TableLoader<Key, Row> {
+        TableLoader(
+            database: self,
+            table: table,
+            key: key,
+            caching: caching,
+            maxBatchSize: maxBatchSize,
+            name: name,
+            reader: RowReader()
+        )
+    }
+
+    /// Creates a loader of every row whose integer column `key` equals the key (a one-to-many relation), with rows
+    /// read by position (``SQLiteRowDecodable``).
+    ///
+    /// ```swift
+    /// let postsByAuthor = db.groupLoader(Post.self, table: "posts", key: "author_id", orderBy: "id")
+    /// let posts = try await postsByAuthor.load(1)   // [] when the author has none
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - rowType: The row type, read by position from the columns it names (``SQLiteRowDecodable``).
+    ///   - table: The table name.
+    ///   - key: The column compared with the key.
+    ///   - orderBy: The column that orders each key's rows, or `nil` for SQLite's order.
+    ///   - descending: Whether `orderBy` sorts descending.
+    ///   - caching: Whether loaded rows stay cached in the context.
+    ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
+    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
+    ///     group loader). Give two loaders on one column their own names to count them apart.
+    /// - Returns: The loader.
+    @inlinable @_disfavoredOverload
+    public func groupLoader<Row: SQLiteRowDecodable>(
+        _ rowType: Row.Type,
+        table: String,
+        key: String,
+        orderBy: String? = nil,
+        descending: Bool = false,
+        caching: Bool = true,
+        maxBatchSize: Int? = nil,
+        name: String? = nil
+    ) -> GroupLoader<Int, Row> {
+        GroupLoader(
+            database: self,
+            table: table,
+            key: key,
+            orderBy: orderBy,
+            descending: descending,
+            caching: caching,
+            maxBatchSize: maxBatchSize,
+            name: name,
+            reader: RowReader()
+        )
+    }
+
+    /// Creates a loader of every row whose column `key` equals the key, with rows read by position
+    /// (``SQLiteRowDecodable``) and the key type taken from the context.
+    ///
+    /// ```swift
+    /// let tracksByComposer: GroupLoader<String?, Track> = db.groupLoader(Track.self, table: "tracks", key: "composer")
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - rowType: The row type, read by position from the columns it names (``SQLiteRowDecodable``).
+    ///   - table: The table name.
+    ///   - key: The column compared with the key.
+    ///   - keyType: The key type.
+    ///   - orderBy: The column that orders each key's rows, or `nil` for SQLite's order.
+    ///   - descending: Whether `orderBy` sorts descending.
+    ///   - caching: Whether loaded rows stay cached in the context.
+    ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
+    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
+    ///     group loader). Give two loaders on one column their own names to count them apart.
+    /// - Returns: The loader.
+    @inlinable
+    public func groupLoader<Key: SQLiteKey, Row: SQLiteRowDecodable>(
+        _ rowType: Row.Type,
+        table: String,
+        key: String,
+        keyType: Key.Type = Key.self,
+        orderBy: String? = nil,
+        descending: Bool = false,
+        caching: Bool = true,
+        maxBatchSize: Int? = nil,
+        name: String? = nil
+    ) -> GroupLoader<Key, Row> {
+        GroupLoader(
+            database: self,
+            table: table,
+            key: key,
+            orderBy: orderBy,
+            descending: descending,
+            caching: caching,
+            maxBatchSize: maxBatchSize,
+            name: name,
+            reader: RowReader()
+        )
+    }
+}

@@ -30,7 +30,7 @@ import GBatchy
 ///
 /// A key that matches two rows fails with ``TableLoaderError/Code/duplicateKey``: use a ``GroupLoader`` for keys
 /// that are not unique. `TableLoader` is `Sendable`.
-public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: KeyedLoader, TableCacheInvalidating {
+public final class TableLoader<Key: SQLiteKey, Row: Sendable>: KeyedLoader, TableCacheInvalidating {
     /// The core loader underneath, named `table.key` unless it was given a name: use it with ``BatchStatistics`` or other GBatchy helpers. Its
     /// keys are the keys' ``SQLiteKey/sqliteIdentity``, which tells keys apart as SQLite does.
     public let loader: Loader<Key.SQLiteIdentity, Row?>

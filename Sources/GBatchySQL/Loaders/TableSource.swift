@@ -6,11 +6,15 @@ import GBatchy
 /// the schema changed), and the query of one batch.
 ///
 /// `Sendable`: its identifiers are constants and the built statement sits behind a lock.
-final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
+final class TableSource<Key: SQLiteKey, Row: Sendable>: Sendable {
     /// The statements of this loader, built from the schema.
     struct Statement: Sendable, Equatable {
-        /// The join, which answers every batch.
+        /// The join, which answers every batch whose keys are bound as one JSON array.
         let sql: String
+        /// The join's result columns, for the form that binds one value per key (``valuesSQL(length:)``).
+        let selectList: String
+        /// What follows the keys in the join: the table, the join condition, the order.
+        let joinTail: String
         /// The index of the result column that holds the position of the matched key in the bound JSON array.
         let positionIndex: Int32
         /// For a group loader with an `orderBy`, where it is exact: the `IN` form, which the key column's index
@@ -23,6 +27,18 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         /// Whether `other` sends the same SQL, whatever schema version each was built from.
         func hasSameSQL(as other: Statement) -> Bool {
             sql == other.sql && positionIndex == other.positionIndex && ordered == other.ordered
+        }
+
+        /// The join with `length` keys bound one value each, in the order of the batch:
+        /// `SELECT … FROM (SELECT column1 AS "key", column2 AS "value" FROM (VALUES (0, ?), (1, ?), …)) AS "k" JOIN
+        /// "users" AS "t" ON "t"."handle" = +"k"."value"`. Each row has its key's position, as the JSON form's rows do.
+        func valuesSQL(length: Int) -> String {
+            var sql = "SELECT \(selectList) FROM (SELECT column1 AS \"key\", column2 AS \"value\" FROM (VALUES "
+            sql.reserveCapacity(sql.utf8.count + length * 12 + joinTail.utf8.count + 8)
+            for position in 0..<length {
+                sql += position == 0 ? "(0,?)" : ",(\(position),?)"
+            }
+            return sql + ")) AS \"k\"" + joinTail
         }
     }
 
@@ -51,7 +67,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     let keyColumn: String
     let orderBy: String?
     let descending: Bool
-    /// The columns `Row` decodes, or `nil` to select every column of the table.
+    /// The columns `Row` reads, or `nil` to select every column of the table.
     private let columns: [DecodedColumn]?
     private let statement = Locked<Statement?>(nil)
     /// The schema `json_each` is called through: `main`, or `temp` while `main` holds an object named `json_each`,
@@ -73,7 +89,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         self.keyColumn = keyColumn
         self.orderBy = orderBy
         self.descending = descending
-        self.columns = decodedColumns(Row.self)
+        self.columns = reader.columns
     }
 
     /// The rows of `keys`, each with the index in `keys` of the key it matched, in the order of the query; and, by
@@ -84,7 +100,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// A row that fails to decode fails only the key it matched (each key it matched), with its
     /// ``ColumnDecodingError``: the other keys of the batch get their rows.
     func fetch(_ keys: [Key]) async throws -> Rows {
-        let batch = reader.encodeKeys(keys, orderBy != nil)
+        let batch = reader.encodeKeys(keys, orderBy != nil, keys.count <= KeyBinding.valuesUpTo)
         var failures = batch.failures
         for (index, failure) in failures {
             if let error = failure as? TableLoaderError {
@@ -133,6 +149,9 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         rediscover: Bool
     ) throws -> Rows {
         let (table, readRows, sent, json) = (table, reader.readRows, batch.sent, batch.json)
+        if let values = batch.values {
+            return try queryValues(statement, values, sent, on: connection, rediscover: rediscover)
+        }
         var sql = statement.sql
         var resultColumn = statement.positionIndex
         var keyIndexes: [Key: Int]?
@@ -161,6 +180,45 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         self.statement.withLock { $0 = current }
         guard rediscover, !current.hasSameSQL(as: statement) else { return (rows.rows, rows.failures) }
         return try query(current, batch, keys, on: connection, rediscover: false)
+    }
+
+    /// Runs the batch's join with one bound value per key (``Statement/valuesSQL(length:)``): in chunks of at most
+    /// ``KeyBinding/longestLength`` keys, each padded with `NULL` (which matches no row) to the next of
+    /// ``KeyBinding/paddedLengths``, so that a connection caches a few statements per loader whatever the batch sizes.
+    /// Every chunk runs in the batch's read transaction, in the snapshot of the batch.
+    private func queryValues(
+        _ statement: Statement,
+        _ values: [SQLiteValue],
+        _ sent: [Int],
+        on connection: SQLiteSourceConnection,
+        rediscover: Bool
+    ) throws -> Rows {
+        let (table, readRows) = (table, reader.readRows)
+        var rows: [(index: Int, row: Row)] = []
+        var failures: [Int: any Error] = [:]
+        var schemaVersion = statement.schemaVersion
+        var start = 0
+        while start < values.count {
+            let end = min(start + KeyBinding.longestLength, values.count)
+            let length = KeyBinding.paddedLength(end - start)
+            var bound = Array(values[start..<end])
+            bound.append(contentsOf: repeatElement(.null, count: length - bound.count))
+            let chunkSent = Array(sent[start..<end])
+            let read = try connection.withCachedStatement(statement.valuesSQL(length: length)) { prepared in
+                try prepared.bind(bound, keyCount: chunkSent.count, table: table)
+                let read = try readRows(prepared, statement.positionIndex, chunkSent, nil)
+                schemaVersion = try prepared.compiledSchemaVersion()
+                return read
+            }
+            rows += read.rows
+            failures.merge(read.failures) { first, _ in first }
+            start = end
+        }
+        guard schemaVersion != statement.schemaVersion else { return (rows, failures) }
+        let current = try builtStatement(from: schema(on: connection))
+        self.statement.withLock { $0 = current }
+        guard rediscover, !current.hasSameSQL(as: statement) else { return (rows, failures) }
+        return try queryValues(current, values, sent, on: connection, rediscover: false)
     }
 
     /// The statement, checking the schema on first use. A failed check is not remembered: the next batch checks
@@ -300,14 +358,13 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         // Last, so that the row's own columns keep their positions and names come first when decoding.
         let positionIndex = selected.count
         selected.append("\"k\".\"key\"")
-        var sql =
-            "SELECT \(selected.joined(separator: ", ")) FROM \(keysSchema).json_each(?) AS \"k\""
-            + " JOIN \(sqlIdentifier(table)) AS \"t\" ON \(qualified(key)) = +\"k\".\"value\""
+        let selectList = selected.joined(separator: ", ")
+        var joinTail = " JOIN \(sqlIdentifier(table)) AS \"t\" ON \(qualified(key)) = +\"k\".\"value\""
         var ordered: Ordered?
         if let order {
             let direction = descending ? " DESC" : ""
             // By key position first, so that each key's rows are one run; within a key, by `orderBy`.
-            sql += " ORDER BY \"k\".\"key\", \(qualified(order))\(direction)"
+            joinTail += " ORDER BY \"k\".\"key\", \(qualified(order))\(direction)"
             if let keyColumnInfo, keyColumnInfo.isBinary {
                 var selected = rowColumns
                 if keyIndex == nil {
@@ -324,7 +381,9 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             }
         }
         return Statement(
-            sql: sql,
+            sql: "SELECT \(selectList) FROM \(keysSchema).json_each(?) AS \"k\"" + joinTail,
+            selectList: selectList,
+            joinTail: joinTail,
             positionIndex: Int32(positionIndex),
             ordered: ordered,
             schemaVersion: schemaVersion
@@ -392,5 +451,26 @@ extension SQLiteSourceConnection {
                 || type.isEmpty)
         let isBinary = collation.map { String(cString: $0).uppercased() == "BINARY" } ?? true
         return .init(isBinary: isBinary, keepsText: keepsText)
+    }
+}
+
+/// How a table loader binds the keys of a batch.
+///
+/// A batch of at most ``valuesUpTo`` keys, and any batch with a key JSON cannot carry exactly (text containing NUL, a
+/// `Data` blob), binds one value per key in a `VALUES` list (``TableSource/Statement/valuesSQL(length:)``); any
+/// other batch binds one JSON array for `json_each`, one statement whatever its size. `gbatchy-bench --keys` measures
+/// the forms side by side.
+enum KeyBinding {
+    /// The most keys a batch binds one value each when JSON could carry them all.
+    static let valuesUpTo = 0
+    /// The lengths a `VALUES` list is padded to: each loader caches at most this many `VALUES` statements.
+    static let paddedLengths = [1, 8, 64, 512, 4096]
+    /// The most keys one `VALUES` statement binds; a longer batch runs in chunks (far below SQLite's 32,766
+    /// parameters).
+    static var longestLength: Int { paddedLengths[paddedLengths.count - 1] }
+
+    /// The padded length that holds `count` keys (at most ``longestLength``).
+    static func paddedLength(_ count: Int) -> Int {
+        paddedLengths.first { $0 >= count } ?? longestLength
     }
 }
