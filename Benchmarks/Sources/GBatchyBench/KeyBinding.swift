@@ -1,4 +1,5 @@
 import BenchSQLite
+import Foundation
 
 /// K1–K4: the ways a table loader can bind a batch of keys, side by side on the raw C API, each reading the same rows
 /// into the same structs and finding each row's key the way a loader must.
@@ -143,12 +144,15 @@ func keyBindingRows(path: String, quick: Bool) async throws -> [Row] {
         guard answers.allSatisfy({ $0 == answers[0] && $0.count == size }) else {
             throw BenchError("the key bindings disagree at \(size) keys")
         }
-        let runs = quick ? 3 : max(5, min(61, 300_000 / (size * 10)))
+        let runs = quick ? 3 : max(3, min(21, 30_000 / (size * 10)))
         let timings = try await measureSideBySide(
-            Plan(warmups: quick ? 1 : 2, runs: runs, quick: quick),
+            Plan(warmups: 1, runs: runs, quick: quick),
             forms.map { form in { _ = try raw.items(byID: keys, form: form) } }
         )
         let fastest = timings.map(\.median).min() ?? 0
+        FileHandle.standardError.write(
+            Data("\(size) keys: \(zip(forms, timings).map { "\($0.rawValue) \(formatTime($1.median))" })\n".utf8)
+        )
         for (form, timing) in zip(forms, timings) {
             rows.append(
                 row(

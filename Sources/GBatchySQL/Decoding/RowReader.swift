@@ -9,10 +9,10 @@ struct RowReader<Key: SQLiteKey, Row: Sendable>: Sendable {
     /// The columns `Row` reads, or `nil` to select every column of the table.
     @usableFromInline let columns: [DecodedColumn]?
 
-    /// Writes the keys of a batch as one JSON array, or, with `bindsValues` or when JSON cannot carry a key exactly
-    /// (text containing NUL, a blob), as one value per key (``EncodedKeys/values``): `nil` keys are left out. With
-    /// `classify`, also tells whether every key sent is an integer, or every one text.
-    @usableFromInline let encodeKeys: @Sendable (_ keys: [Key], _ classify: Bool, _ bindsValues: Bool) -> EncodedKeys
+    /// Writes the keys of a batch as one JSON array, or, when JSON cannot carry one of them exactly (text containing
+    /// NUL, a blob), as one value per key (``EncodedKeys/values``): `nil` keys are left out. With `classify`, also
+    /// tells whether every key sent is an integer, or every one text.
+    @usableFromInline let encodeKeys: @Sendable (_ keys: [Key], _ classify: Bool) -> EncodedKeys
 
     /// Steps `statement` to the end: each row decoded, with the index in the batch of the key it matched; a row
     /// that fails to decode fails its key alone (``RowsRead/failures``).
@@ -42,16 +42,11 @@ struct RowReader<Key: SQLiteKey, Row: Sendable>: Sendable {
     @inlinable
     init(columns: [DecodedColumn]?, decode: @escaping @Sendable (SQLiteStatement) throws -> Row) {
         self.columns = columns
-        encodeKeys = { keys, classify, bindsValues in
+        encodeKeys = { keys, classify in
             var encoded = EncodedKeys()
             encoded.sent.reserveCapacity(keys.count)
-            if bindsValues {
-                encoded.values = []
-                encoded.values?.reserveCapacity(keys.count)
-            } else {
-                encoded.json.reserveCapacity(keys.count * 8 + 2)
-                encoded.json += "["
-            }
+            encoded.json.reserveCapacity(keys.count * 8 + 2)
+            encoded.json += "["
             for index in keys.indices {
                 if encoded.values != nil {
                     encoded.bind(keys[index].sqliteValue, of: index)

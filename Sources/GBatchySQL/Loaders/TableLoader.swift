@@ -5,7 +5,9 @@ import GBatchy
 /// Create it once per database and table with ``SQLiteSource/loader(_:table:key:caching:maxBatchSize:)`` and share
 /// it across requests. Inside a ``BatchContext``, every `load` issued in the same tick becomes one query,
 /// `SELECT "t"."col", …, "k"."key" FROM main.json_each(?) AS "k" JOIN "table" AS "t" ON "t"."key" = +"k"."value"`,
-/// binding the distinct keys as one JSON array; each caller gets its own row, or `nil` when there is none. Each row
+/// binding the distinct keys as one JSON array (a batch with a key JSON cannot carry exactly, text containing NUL or a
+/// `Data` blob, binds one value per key instead, in a `VALUES` list padded to a few fixed lengths); each caller gets
+/// its own row, or `nil` when there is none. Each row
 /// comes back with the position of the key it matched, so a key gets exactly the rows `WHERE "key" = ?` would give
 /// it (the column's collation and affinity, byte-wise text): two keys `NOCASE` equates both get the row, and
 /// canonically equivalent but different strings stay different keys (``SQLiteKey/sqliteIdentity``), in the batch

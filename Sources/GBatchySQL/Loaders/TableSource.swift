@@ -100,7 +100,7 @@ final class TableSource<Key: SQLiteKey, Row: Sendable>: Sendable {
     /// A row that fails to decode fails only the key it matched (each key it matched), with its
     /// ``ColumnDecodingError``: the other keys of the batch get their rows.
     func fetch(_ keys: [Key]) async throws -> Rows {
-        let batch = reader.encodeKeys(keys, orderBy != nil, keys.count <= KeyBinding.valuesUpTo)
+        let batch = reader.encodeKeys(keys, orderBy != nil)
         var failures = batch.failures
         for (index, failure) in failures {
             if let error = failure as? TableLoaderError {
@@ -456,13 +456,12 @@ extension SQLiteSourceConnection {
 
 /// How a table loader binds the keys of a batch.
 ///
-/// A batch of at most ``valuesUpTo`` keys, and any batch with a key JSON cannot carry exactly (text containing NUL, a
-/// `Data` blob), binds one value per key in a `VALUES` list (``TableSource/Statement/valuesSQL(length:)``); any
-/// other batch binds one JSON array for `json_each`, one statement whatever its size. `gbatchy-bench --keys` measures
-/// the forms side by side.
+/// A batch binds one JSON array for `json_each`, one statement whatever its size: `gbatchy-bench --keys` measured it
+/// as fast as padded `IN` lists, padded `VALUES` lists and a temporary table at 1 to 300,000 keys (padding wastes
+/// what a list saves, and a long `IN` list can turn SQLite to a full scan). A batch with a key JSON cannot carry
+/// exactly (text containing NUL, a `Data` blob) binds one value per key instead, in a `VALUES` list
+/// (``TableSource/Statement/valuesSQL(length:)``), which carries every value exactly.
 enum KeyBinding {
-    /// The most keys a batch binds one value each when JSON could carry them all.
-    static let valuesUpTo = 0
     /// The lengths a `VALUES` list is padded to: each loader caches at most this many `VALUES` statements.
     static let paddedLengths = [1, 8, 64, 512, 4096]
     /// The most keys one `VALUES` statement binds; a longer batch runs in chunks (far below SQLite's 32,766
