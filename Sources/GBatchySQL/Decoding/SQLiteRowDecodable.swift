@@ -27,7 +27,8 @@ import GBatchyCSQLite
 /// let items = db.loader(Item.self, table: "items", key: "id")
 /// ```
 ///
-/// A type that is both `Decodable` and `SQLiteRowDecodable` is read by position. Conforming types are `Sendable`.
+/// Conform a row type to one of `Decodable` and `SQLiteRowDecodable`: with both, `db.loader(…)` cannot choose between
+/// them. Conforming types are `Sendable`.
 public protocol SQLiteRowDecodable: Sendable {
     /// The columns the loader selects, in the order ``init(row:)`` reads them by position.
     ///

@@ -166,27 +166,22 @@ extension SQLiteSource {
     }
 }
 
+/// The same loaders for ``SQLiteRowDecodable`` rows, read by position from the columns they name.
 extension SQLiteSource {
-    /// Creates a loader of one row per integer key from `table`, with rows read by position (``SQLiteRowDecodable``).
-    ///
-    /// The loader is cheap to create and nothing touches the database until its first load, which checks the table
-    /// and columns (``SchemaError``). Create it once and share it: its queue and cache live in each ``BatchContext``.
-    /// Every loader query of this database in one tick runs in one read transaction (one snapshot). For keys of
-    /// another type, give the result a type: `let l: TableLoader<String, User> = db.loader(…)`.
+    /// Creates a loader of one row per integer key from `table`, with rows read by position: see
+    /// ``loader(_:table:key:caching:maxBatchSize:name:)``.
     ///
     /// ```swift
-    /// let users = db.loader(User.self, table: "users", key: "id")
-    /// let user = try await users.load(1)
+    /// let items = db.loader(Item.self, table: "items", key: "id")   // Item: SQLiteRowDecodable
     /// ```
     ///
     /// - Parameters:
-    ///   - rowType: The row type, read by position from the columns it names (``SQLiteRowDecodable``).
-    ///   - table: The table name (quoted in SQL; checked against the schema).
+    ///   - rowType: The row type; the loader selects `Row.columns`, in order.
+    ///   - table: The table name.
     ///   - key: The key column, unique in the table.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
-    ///     group loader). Give two loaders on one column their own names to count them apart.
+    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key`.
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
     public func loader<Row: SQLiteRowDecodable>(
@@ -197,34 +192,32 @@ extension SQLiteSource {
         maxBatchSize: Int? = nil,
         name: String? = nil
     ) -> TableLoader<Int, Row> {
-        TableLoader(
-            database: self,
+        loader(
+            rowType,
             table: table,
             key: key,
+            keyType: Int.self,
             caching: caching,
             maxBatchSize: maxBatchSize,
-            name: name,
-            reader: RowReader()
+            name: name
         )
     }
 
-    /// Creates a loader of one row per key from `table`, with rows read by position (``SQLiteRowDecodable``) and the
-    /// key type taken from the context.
+    /// Creates a loader of one row per key from `table`, with rows read by position: see
+    /// ``loader(_:table:key:keyType:caching:maxBatchSize:name:)``.
     ///
     /// ```swift
-    /// let byHandle: TableLoader<String, User> = db.loader(User.self, table: "users", key: "handle")
-    /// let byUUID = db.loader(User.self, table: "users", key: "uuid", keyType: UUID.self)
+    /// let byName: TableLoader<String, Item> = db.loader(Item.self, table: "items", key: "name")
     /// ```
     ///
     /// - Parameters:
-    ///   - rowType: The row type, read by position from the columns it names (``SQLiteRowDecodable``).
+    ///   - rowType: The row type; the loader selects `Row.columns`, in order.
     ///   - table: The table name.
     ///   - key: The key column, unique in the table.
-    ///   - keyType: The key type: `Int`, `Int64`, `String`, `UUID` or an optional of one.
+    ///   - keyType: The key type.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
-    ///     group loader). Give two loaders on one column their own names to count them apart.
+    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key`.
     /// - Returns: The loader.
     @inlinable
     public func loader<Key: SQLiteKey, Row: SQLiteRowDecodable>(
@@ -247,24 +240,22 @@ extension SQLiteSource {
         )
     }
 
-    /// Creates a loader of every row whose integer column `key` equals the key (a one-to-many relation), with rows
-    /// read by position (``SQLiteRowDecodable``).
+    /// Creates a loader of every row whose integer column `key` equals the key, with rows read by position: see
+    /// ``groupLoader(_:table:key:orderBy:descending:caching:maxBatchSize:name:)``.
     ///
     /// ```swift
-    /// let postsByAuthor = db.groupLoader(Post.self, table: "posts", key: "author_id", orderBy: "id")
-    /// let posts = try await postsByAuthor.load(1)   // [] when the author has none
+    /// let children = db.groupLoader(Item.self, table: "items", key: "parent_id", orderBy: "id")
     /// ```
     ///
     /// - Parameters:
-    ///   - rowType: The row type, read by position from the columns it names (``SQLiteRowDecodable``).
+    ///   - rowType: The row type; the loader selects `Row.columns`, in order.
     ///   - table: The table name.
     ///   - key: The column compared with the key.
     ///   - orderBy: The column that orders each key's rows, or `nil` for SQLite's order.
     ///   - descending: Whether `orderBy` sorts descending.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
-    ///     group loader). Give two loaders on one column their own names to count them apart.
+    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key[]`.
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
     public func groupLoader<Row: SQLiteRowDecodable>(
@@ -277,28 +268,28 @@ extension SQLiteSource {
         maxBatchSize: Int? = nil,
         name: String? = nil
     ) -> GroupLoader<Int, Row> {
-        GroupLoader(
-            database: self,
+        groupLoader(
+            rowType,
             table: table,
             key: key,
+            keyType: Int.self,
             orderBy: orderBy,
             descending: descending,
             caching: caching,
             maxBatchSize: maxBatchSize,
-            name: name,
-            reader: RowReader()
+            name: name
         )
     }
 
-    /// Creates a loader of every row whose column `key` equals the key, with rows read by position
-    /// (``SQLiteRowDecodable``) and the key type taken from the context.
+    /// Creates a loader of every row whose column `key` equals the key, with rows read by position: see
+    /// ``groupLoader(_:table:key:keyType:orderBy:descending:caching:maxBatchSize:name:)``.
     ///
     /// ```swift
-    /// let tracksByComposer: GroupLoader<String?, Track> = db.groupLoader(Track.self, table: "tracks", key: "composer")
+    /// let byName: GroupLoader<String, Item> = db.groupLoader(Item.self, table: "items", key: "name")
     /// ```
     ///
     /// - Parameters:
-    ///   - rowType: The row type, read by position from the columns it names (``SQLiteRowDecodable``).
+    ///   - rowType: The row type; the loader selects `Row.columns`, in order.
     ///   - table: The table name.
     ///   - key: The column compared with the key.
     ///   - keyType: The key type.
@@ -306,8 +297,7 @@ extension SQLiteSource {
     ///   - descending: Whether `orderBy` sorts descending.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key` (`table.key[]` for a
-    ///     group loader). Give two loaders on one column their own names to count them apart.
+    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key[]`.
     /// - Returns: The loader.
     @inlinable
     public func groupLoader<Key: SQLiteKey, Row: SQLiteRowDecodable>(
