@@ -2,7 +2,8 @@ import GBatchy
 import GBatchySQL
 
 /// Runs one workload in a loop, to profile it with perf or callgrind: `c1`, `floor`, `suspension`, `c2`, or one of
-/// the SQL workloads `s0`, `s1`, `s2`, `s4`, `s5a`, `s5b`, `sseq` (1000 rows in key order through `db.query`) and
+/// the SQL workloads `s0`, `s1`, `s1p` and `s4p` (rows read by position), `s2`, `s4`, `s4raw` (the raw C floor of
+/// `s4`), `s5a`, `s5b`, `sseq` (1000 rows in key order through `db.query`) and
 /// `shop` (an empty read, one trip to a reader thread).
 enum Profile {
     static let sqlWorkloads: Set = ["s0", "s1", "s1p", "s2", "s4", "s4p", "s4raw", "s5a", "s5b", "sseq", "shop"]
