@@ -7,20 +7,23 @@ import Foundation
 /// - `json`: `FROM json_each(?) AS k JOIN items AS t ON t.id = +k.value`, the keys as one JSON array, each row with
 ///   its key's position (`k.key`). One statement for any number of keys; JSON carries no BLOB and (on SQLite 3.40) no
 ///   text containing NUL.
-/// - `in`: `WHERE t.id IN (?, …)`, the list padded with `NULL` to the next of a few fixed lengths (a bounded number of
-///   statements, as Hibernate's `in_clause_parameter_padding`) and cut into chunks of at most 32,766 parameters
-///   (`SQLITE_MAX_VARIABLE_NUMBER`); each row goes back to its key by value, which is exact only where the key
-///   column's comparison is byte-wise.
+/// - `in`: `WHERE t.id IN (?, …)`, the list padded with `NULL` to the next of the loader's `VALUES` lengths (1, 8,
+///   64, 512, 4096: five statements) and cut into chunks of 4096 (SQLite 3.40 allows 32,766 parameters); each row
+///   goes back to its key by value, which is exact only where the key column's comparison is byte-wise.
+/// - `in2`: `in` padded to the next power of two (Hibernate's `in_clause_parameter_padding`): less padding, more
+///   statements.
 /// - `values`: `FROM (VALUES (0, ?), (1, ?), …) AS k JOIN items AS t ON t.id = +k.column2`, padded and chunked as
 ///   `in`, each row with its key's position.
 /// - `temp`: the keys inserted into a temporary table, then `FROM temp.k JOIN items AS t ON t.id = +k.value`.
 enum KeyBindingForm: String, CaseIterable {
-    case json, `in`, values, temp
+    case json, `in`, in2, values, temp
 }
 
 /// The padded lengths of the `in` and `values` forms: a batch binds the first that holds it, a longer batch runs in
 /// chunks of the last.
-let paddedLengths = [1, 8, 64, 512, 4096, 32766]
+let paddedLengths = [1, 8, 64, 512, 4096]
+/// The padded lengths of the `in2` form.
+let powersOfTwo = (0...12).map { 1 << $0 }
 
 extension RawSQLite {
     /// The rows of `keys` read with `form`, each with the index of its key in `keys`.
@@ -42,12 +45,13 @@ extension RawSQLite {
             )
             _ = json.withCString { sqlite3_bind_text(statement, 1, $0, -1, gbatchy_bench_transient()) }
             try read(statement, into: &rows) { Int(sqlite3_column_int64(statement, 4)) }
-        case .in:
+        case .in, .in2:
             var indexes: [Int64: Int] = [:]
             indexes.reserveCapacity(keys.count)
             for (index, key) in keys.enumerated() { indexes[key] = index }
             for chunk in chunks(keys.count) {
-                let length = paddedLengths.first { $0 >= chunk.count } ?? chunk.count
+                let lengths = form == .in ? paddedLengths : powersOfTwo
+                let length = lengths.first { $0 >= chunk.count } ?? chunk.count
                 let statement = try statement(
                     "SELECT t.id, t.parent_id, t.name, t.score FROM items AS t WHERE t.id IN ("
                         + Array(repeating: "?", count: length).joined(separator: ",") + ")"
