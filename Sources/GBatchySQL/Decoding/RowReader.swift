@@ -160,7 +160,7 @@ struct EncodedKeys: Sendable {
     @usableFromInline var values: [SQLiteValue]?
     /// The index in the batch of each element of the array.
     @usableFromInline var sent: [Int] = []
-    /// By index in the batch, the keys that cannot be sent.
+    /// By index in the batch, the keys that cannot be sent (none: a key JSON cannot carry is bound as a value).
     @usableFromInline var failures: [Int: any Error] = [:]
     /// Whether every element is an integer (when classified).
     @usableFromInline var allIntegers = true

@@ -93,7 +93,7 @@ final class TableSource<Key: SQLiteKey, Row: Sendable>: Sendable {
     }
 
     /// The rows of `keys`, each with the index in `keys` of the key it matched, in the order of the query; and, by
-    /// index, the keys that failed before any query (NUL in text).
+    /// index, the keys that failed before any query (none since every key value can be bound, issue #11).
     ///
     /// `nil` keys never match and are not sent. No query runs when no key is left.
     ///
