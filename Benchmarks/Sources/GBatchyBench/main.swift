@@ -36,6 +36,12 @@ if case .profile(let workload) = arguments.mode {
 
 let start = now()
 var rows: [Row] = []
+if arguments.mode == .keys {
+    rows = try await keyBindingRows(path: try SQLBenchmarks.prepareDatabase(quick: plan.quick), quick: plan.quick)
+    printTable(rows)
+    if let jsonPath { try writeJSON(rows, to: jsonPath) }
+    exit(0)
+}
 let core = try await CoreBenchmarks(plan: plan).run()
 rows += core.rows
 let sqlPath = try SQLBenchmarks.prepareDatabase(quick: plan.quick)
