@@ -31,7 +31,9 @@ public struct TableLoaderError: Error, Sendable, Hashable, CustomStringConvertib
         /// A single-row loader found more than one row for the key: the key column is not unique.
         public static let duplicateKey = Code(.duplicateKey)
         /// The key cannot be written as a JSON element exactly (text containing a NUL character, a blob): thrown by
-        /// ``SQLiteKey/sqliteJSONElement()``. A table loader then binds the batch's keys one value each instead.
+        /// ``SQLiteKey/sqliteJSONElement()``. A table loader then binds the batch's keys one value each instead;
+        /// a loader whose keys are JSON arrays (composite keys, pages) or a custom SQL loader fails that key alone with
+        /// it, and answers the other keys of the batch.
         public static let unsupportedKey = Code(.unsupportedKey)
         /// A returned row came back without the position or the value of a key of the batch (the statement did not
         /// answer as the loader built it).
