@@ -260,13 +260,7 @@ struct Differential: Sendable {
             default: return "a nil key must answer nothing, got \(loaded)"
             }
         }
-        if case .text(let text) = value, text.unicodeScalars.contains("\0") {
-            // Unless the whole batch failed first (the schema check, or a known defect's decoding failure).
-            guard case .failure(let error) = loaded else { return "a key with NUL must fail, got \(loaded)" }
-            if (error as? TableLoaderError)?.code == .unsupportedKey || error is SchemaError { return nil }
-            if Known.knownBatchWideDecodeErrorDefect, Self.isDecodeFailure(error) { return nil }
-            return "a key with NUL must fail with unsupportedKey, got \(error)"
-        }
+        // A key with NUL is bound exactly (issue #11): it answers what the direct query answers, as any key does.
         if Known.knownKeyMatchingDefect,
             await matchesLoosely(value, batch: batch.map(\.sqliteValue))
         {

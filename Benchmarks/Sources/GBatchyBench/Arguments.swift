@@ -8,6 +8,8 @@ struct BenchArguments: Equatable {
         case measureMemory
         /// One workload in a loop, for a profiler.
         case profile(String)
+        /// Only the key binding rows (K-…).
+        case keys
         /// Print ``usage`` and exit.
         case help
     }
@@ -28,6 +30,7 @@ struct BenchArguments: Equatable {
         usage: gbatchy-bench [--quick] [--json PATH] [--only GROUP]
                gbatchy-bench --profile WORKLOAD
                gbatchy-bench --measure-memory [--quick]
+               gbatchy-bench --keys [--quick] [--json PATH]
 
         Runs GBatchy's benchmarks and prints each row with its target. Build with `-c release` for real figures.
 
@@ -39,6 +42,8 @@ struct BenchArguments: Equatable {
                               \(Profile.workloads.joined(separator: ", "))
           --measure-memory    prints the bytes per pending load and per context (the benchmark runs it in a child
                               process)
+          --keys              runs only the key binding rows (K-…): JSON array, padded IN lists, padded VALUES and a
+                              temporary table at 1 to 300,000 keys
           -h, --help          prints this text
 
         """
@@ -69,13 +74,15 @@ struct BenchArguments: Equatable {
                 parsed.only = group
             case "--measure-memory" where parsed.mode == .run:
                 parsed.mode = .measureMemory
+            case "--keys" where parsed.mode == .run:
+                parsed.mode = .keys
             case "--profile" where parsed.mode == .run:
                 let workload = try value(of: argument)
                 guard Profile.workloads.contains(workload) else {
                     throw CommandLineError(message: "unknown workload '\(workload)'")
                 }
                 parsed.mode = .profile(workload)
-            case "--measure-memory", "--profile":
+            case "--measure-memory", "--profile", "--keys":
                 throw CommandLineError(message: "\(argument) cannot be combined with another mode")
             default:
                 throw CommandLineError(message: "unknown argument '\(argument)'")

@@ -2,16 +2,19 @@ import GBatchy
 import GBatchySQL
 
 /// Runs one workload in a loop, to profile it with perf or callgrind: `c1`, `floor`, `suspension`, `c2`, one of
-/// the SQL workloads `s0`, `s1`, `s2`, `s4`, `s5a`, `s5b`, `sseq` (1000 rows in key order through `db.query`),
-/// `shop` (an empty read, one trip to a reader thread), `sc` (1000 composite keys) and `scr` (its raw C floor), or the
-/// GraphQL request of the G rows: `graphql` (GBatchy's loaders, in the execution `GBATCHY_EXECUTION` names, serial by
-/// default) and `graphql-floor` (from memory).
+/// the SQL workloads `s0`, `s1`, `s1p` and `s4p` (rows read by position), `s2`, `s4`, `s4raw` (the raw C floor of
+/// `s4`), `s5a`, `s5b`, `sseq` (1000 rows in key order through `db.query`), `shop` (an empty read, one trip to a
+/// reader thread), `sc` (1000 composite keys) and `scr` (its raw C floor), or the GraphQL request of the G rows:
+/// `graphql` (GBatchy's loaders, in the execution `GBATCHY_EXECUTION` names, serial by default) and `graphql-floor`
+/// (from memory).
 enum Profile {
-    static let sqlWorkloads: Set = ["s0", "s1", "s2", "s4", "s5a", "s5b", "sseq", "shop", "sc", "scr"]
+    static let sqlWorkloads: Set = [
+        "s0", "s1", "s1p", "s2", "s4", "s4p", "s4raw", "s5a", "s5b", "sseq", "shop", "sc", "scr",
+    ]
     /// Every workload's name, in the order `--help` lists them.
     static let workloads = [
-        "c1", "floor", "suspension", "c2", "tree", "s0", "s1", "s2", "s4", "s5a", "s5b", "sseq", "shop", "sc", "scr",
-        "graphql", "graphql-floor",
+        "c1", "floor", "suspension", "c2", "tree", "s0", "s1", "s1p", "s2", "s4", "s4p", "s4raw", "s5a", "s5b", "sseq",
+        "shop", "sc", "scr", "graphql", "graphql-floor",
     ]
 
     static func run(_ workload: String, iterations: Int) async throws {
@@ -39,6 +42,14 @@ extension Profile {
         let db = try SQLiteSource(path: path, configuration: .init(readerCount: readers, isQueryLogEnabled: false))
         let items = db.loader(Item.self, table: "items", key: "id", keyType: Int64.self)
         let children = db.groupLoader(Item.self, table: "items", key: "parent_id", keyType: Int64.self, orderBy: "id")
+        let positional = db.loader(PositionalItem.self, table: "items", key: "id", keyType: Int64.self)
+        let positionalChildren = db.groupLoader(
+            PositionalItem.self,
+            table: "items",
+            key: "parent_id",
+            keyType: Int64.self,
+            orderBy: "id"
+        )
         let raw = try RawSQLite(path: path)
         let keys = (1...1000).map { Int64($0 * 997) }
         let entries: CompositeKeyLoader<(Int64, Int64), Item> = db.loader(
@@ -53,6 +64,9 @@ extension Profile {
             switch workload {
             case "s0": _ = try raw.items(where: "id", in: keys)
             case "s1": _ = try await withBatchContext { try await items.loadAll(keys) }
+            case "s1p": _ = try await withBatchContext { try await positional.loadAll(keys) }
+            case "s4p": _ = try await withBatchContext { try await positionalChildren.loadAll(keys.map { $0 / 10 }) }
+            case "s4raw": _ = try raw.items(where: "parent_id", in: keys.map { $0 / 10 }, orderBy: "parent_id, id")
             case "shop": _ = try await db.read { _ in 0 }
             case "sseq":
                 _ = try await db.query(

@@ -17,7 +17,8 @@ final class RawSQLite {
         sqlite3_close_v2(handle)
     }
 
-    private func statement(_ sql: String) throws -> OpaquePointer {
+    /// The cached statement of `sql`, prepared on first use.
+    func statement(_ sql: String) throws -> OpaquePointer {
         if let statement = statements[sql] { return statement }
         var statement: OpaquePointer?
         guard sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK,
@@ -78,6 +79,14 @@ final class RawSQLite {
             rows.append(read(statement))
         }
         return rows
+    }
+
+    /// The connection's last error message.
+    var message: String { String(cString: sqlite3_errmsg(handle)) }
+
+    /// Runs `sql` on this connection (a temporary table's statements: the connection is read-only).
+    func execute(_ sql: String) throws {
+        guard sqlite3_exec(handle, sql, nil, nil, nil) == SQLITE_OK else { throw BenchError(message) }
     }
 
     /// Runs a script on a read-write connection to `path` (used to build the benchmark database).

@@ -36,6 +36,12 @@ if case .profile(let workload) = arguments.mode {
 
 let start = now()
 var rows: [Row] = []
+if arguments.mode == .keys {
+    rows = try await keyBindingRows(path: try SQLBenchmarks.prepareDatabase(quick: plan.quick), quick: plan.quick)
+    printTable(rows)
+    if let jsonPath { try writeJSON(rows, to: jsonPath) }
+    exit(0)
+}
 func runs(_ group: String) -> Bool { arguments.only.map { $0 == group } ?? true }
 if runs("core") || runs("sql") {
     let core = try await CoreBenchmarks(plan: plan).run()

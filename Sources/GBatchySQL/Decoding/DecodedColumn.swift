@@ -1,4 +1,5 @@
 /// A column that `T.init(from:)` asks for, and whether it may be absent.
+@usableFromInline
 package struct DecodedColumn: Sendable, Hashable {
     /// The column name (the coding key's string value).
     package let name: String

@@ -1,11 +1,14 @@
-/// The keys of one batch as sent: one JSON array, and where each of its elements comes from.
+/// The keys of one batch as sent: one JSON array or one value per key, and where each of them comes from.
 @usableFromInline
 struct EncodedKeys: Sendable {
-    /// The JSON array of the keys sent.
+    /// The JSON array of the keys sent, when ``values`` is `nil`.
     @usableFromInline var json = ""
+    /// The keys sent, one value each, when the batch binds them one by one.
+    @usableFromInline var values: [SQLiteValue]?
     /// The index in the batch of each element of the array.
     @usableFromInline var sent: [Int] = []
-    /// By index in the batch, the keys that cannot be sent.
+    /// By index in the batch, the keys that cannot be sent (a key JSON cannot carry is bound as a value instead, where
+    /// the statement has a form that binds one value per key).
     @usableFromInline var failures: [Int: any Error] = [:]
     /// Whether every element is an integer (when classified).
     @usableFromInline var allIntegers = true
@@ -14,6 +17,14 @@ struct EncodedKeys: Sendable {
 
     @inlinable
     init() {}
+
+    /// Sends `value`, the key at `index` in the batch, unless it is `NULL`, which matches no row.
+    @inlinable
+    mutating func bind(_ value: SQLiteValue, of index: Int) {
+        if case .null = value { return }
+        values?.append(value)
+        sent.append(index)
+    }
 
     /// Notes whether `element` is an integer or a string.
     @inlinable

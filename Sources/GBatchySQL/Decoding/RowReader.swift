@@ -5,10 +5,17 @@
 /// decoding each row and handing it to its key run without generic dispatch, which is most of a batch's cost once
 /// SQLite has found the rows.
 @usableFromInline
-struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
-    /// Writes the keys of a batch as one JSON array: `nil` keys are left out, and keys that cannot be sent fail
-    /// alone. With `classify`, also tells whether every key sent is an integer, or every one text.
-    @usableFromInline let encodeKeys: @Sendable (_ keys: [Key], _ classify: Bool) -> EncodedKeys
+struct RowReader<Key: SQLiteKey, Row: Sendable>: Sendable {
+    /// The columns `Row` reads, or `nil` to select every column of the table.
+    @usableFromInline let columns: [DecodedColumn]?
+    /// Reads the current row of `statement`, whose first columns are ``columns`` in order.
+    @usableFromInline let decode: @Sendable (SQLiteStatement) throws -> Row
+
+    /// Writes the keys of a batch as one JSON array, or, with `bindsValues`, when JSON cannot carry one of them
+    /// exactly (text containing NUL, a blob), as one value per key (``EncodedKeys/values``); without `bindsValues`
+    /// such a key fails alone (``EncodedKeys/failures``). `nil` keys are left out. With `classify`, also tells
+    /// whether every key sent is an integer, or every one text.
+    @usableFromInline let encodeKeys: @Sendable (_ keys: [Key], _ classify: Bool, _ bindsValues: Bool) -> EncodedKeys
 
     /// Steps `statement` to the end: each row decoded, with the index in the batch of the key it matched; a row
     /// that fails to decode fails its key alone (``RowsRead/failures``).
@@ -37,13 +44,19 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         ) -> [Result<[Row], any Error>]
 
     @inlinable
-    init() {
-        encodeKeys = { keys, classify in
+    init(columns: [DecodedColumn]?, decode: @escaping @Sendable (SQLiteStatement) throws -> Row) {
+        self.columns = columns
+        self.decode = decode
+        encodeKeys = { keys, classify, bindsValues in
             var encoded = EncodedKeys()
-            encoded.json.reserveCapacity(keys.count * 8 + 2)
             encoded.sent.reserveCapacity(keys.count)
+            encoded.json.reserveCapacity(keys.count * 8 + 2)
             encoded.json += "["
             for index in keys.indices {
+                if encoded.values != nil {
+                    encoded.bind(keys[index].sqliteValue, of: index)
+                    continue
+                }
                 do {
                     guard let element = try keys[index].sqliteJSONElement() else { continue }
                     if !encoded.sent.isEmpty { encoded.json += "," }
@@ -51,10 +64,21 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                     encoded.sent.append(index)
                     if classify { encoded.classify(element) }
                 } catch {
-                    encoded.failures[index] = error
+                    guard bindsValues else {
+                        encoded.failures[index] = error
+                        continue
+                    }
+                    // JSON cannot carry this key exactly (text with NUL, a blob): the whole batch binds its keys'
+                    // values instead, one parameter each.
+                    let sent = encoded.sent
+                    encoded = EncodedKeys()
+                    encoded.values = []
+                    encoded.values?.reserveCapacity(keys.count)
+                    for earlier in sent { encoded.bind(keys[earlier].sqliteValue, of: earlier) }
+                    encoded.bind(keys[index].sqliteValue, of: index)
                 }
             }
-            encoded.json += "]"
+            if encoded.values == nil { encoded.json += "]" }
             return encoded
         }
         readRows = { statement, column, identity, sent, keyIndexes in
@@ -77,7 +101,7 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                     index = sent[Int(position)]
                 }
                 do {
-                    read.rows.append((index, try statement.decodeRowValue(Row.self)))
+                    read.rows.append((index, try decode(statement)))
                     if let identity { read.identities.append(statement.value(at: identity)) }
                 } catch {
                     // This key's answer is the error (its first one); the batch's other keys keep their rows.
@@ -119,5 +143,33 @@ struct RowReader<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                 return .success(groups[index])
             }
         }
+    }
+}
+
+extension RowReader where Row: Decodable {
+    /// The reader of `Decodable` rows, decoded by column name; only the columns `Row` decodes are selected.
+    @inlinable
+    init() {
+        self.init(columns: Self.decodedColumns()) { try $0.decodeRowValue(Row.self) }
+    }
+
+    /// The columns `Row.init(from:)` asks for (see `decodedColumns(_:)`).
+    @usableFromInline
+    static func decodedColumns() -> [DecodedColumn]? { GBatchySQL.decodedColumns(Row.self) }
+}
+
+extension RowReader where Row: SQLiteRowDecodable {
+    /// The reader of ``SQLiteRowDecodable`` rows: `Row.columns` selected in order, each row read by position.
+    @inlinable
+    init() {
+        let columns = Self.positionalColumns()
+        let count = columns?.count ?? 0
+        self.init(columns: columns) { try Row(row: SQLiteColumns(statement: $0, count: count)) }
+    }
+
+    /// `Row.columns`, each required.
+    @usableFromInline
+    static func positionalColumns() -> [DecodedColumn]? {
+        Row.columns.map { DecodedColumn(name: $0, isOptional: false) }
     }
 }

@@ -30,7 +30,10 @@ public struct TableLoaderError: Error, Sendable, Hashable, CustomStringConvertib
         public static let notFound = Code(.notFound)
         /// A single-row loader found more than one row for the key: the key column is not unique.
         public static let duplicateKey = Code(.duplicateKey)
-        /// The key cannot be sent to SQLite exactly (text containing a NUL character); no query was made for it.
+        /// The key cannot be written as a JSON element exactly (text containing a NUL character, a blob): thrown by
+        /// ``SQLiteKey/sqliteJSONElement()``. A table loader then binds the batch's keys one value each instead;
+        /// a loader whose keys are JSON arrays (composite keys, pages) or a custom SQL loader fails that key alone with
+        /// it, and answers the other keys of the batch.
         public static let unsupportedKey = Code(.unsupportedKey)
         /// A returned row came back without the position or the value of a key of the batch (the statement did not
         /// answer as the loader built it).
@@ -102,8 +105,8 @@ public struct TableLoaderError: Error, Sendable, Hashable, CustomStringConvertib
         case .duplicateKey:
             return "\(rowCount ?? 0) rows in \(where_) = \(key); a single-row loader needs a unique key column"
         case .unsupportedKey:
-            return "key \(key) for \(where_) contains a NUL character, which SQLite's json_each cannot carry exactly;"
-                + " it was not sent"
+            return "key \(key) for \(where_) cannot be written as JSON exactly (text containing a NUL character,"
+                + " or a blob)"
         default:
             return "a row of \(where_) came back with key position or value \(key), which is not a key of the batch"
         }

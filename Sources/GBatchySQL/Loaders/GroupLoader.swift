@@ -26,7 +26,7 @@ import GBatchy
 /// ```
 ///
 /// `GroupLoader` is `Sendable`.
-public final class GroupLoader<Key: SQLiteKey, Row: Decodable & Sendable>: KeyedLoader, TableCacheInvalidating {
+public final class GroupLoader<Key: SQLiteKey, Row: Sendable>: KeyedLoader, TableCacheInvalidating {
     /// The core loader underneath, named `table.key[]` unless it was given a name: use it with `BatchStatistics` or other GBatchy helpers.
     /// Its keys are the keys' ``SQLiteKey/sqliteIdentity``, which tells keys apart as SQLite does.
     public let loader: Loader<Key.SQLiteIdentity, [Row]>

@@ -37,7 +37,7 @@ final class SQLSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     /// The rows of `keys`, each with the index in `keys` of the key its key column holds, in the statement's order;
     /// and, by index, the keys that failed before the query. No query runs when no key is left.
     func fetch(_ keys: [Key]) async throws -> TableSource<Key, Row>.Rows {
-        let batch = reader.encodeKeys(keys, false)
+        let batch = reader.encodeKeys(keys, false, false)
         guard !batch.sent.isEmpty else { return ([], batch.failures) }
         let checked = try await checkedStatement()
         let (readRows, keyColumn, table, values) = (reader.readRows, keyColumn, reads.first, values)

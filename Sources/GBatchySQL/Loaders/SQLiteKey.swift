@@ -1,16 +1,19 @@
 import Foundation
 
-/// A value that can key a table loader: it is sent to SQLite inside a JSON array, and compared by SQLite.
+/// A value that can key a table loader: it is sent to SQLite inside a JSON array, or bound as itself, and compared by
+/// SQLite.
 ///
 /// A table loader binds the distinct keys of a batch as one JSON array and joins it with the table,
 /// `FROM main.json_each(?) AS "k" JOIN "users" AS "t" ON "t"."handle" = +"k"."value"`, so the statement is the same
-/// for any number of keys. Each key writes itself as one element of that array (``sqliteJSONElement()``); each row
+/// for any number of keys. Each key writes itself as one element of that array (``sqliteJSONElement()``); a batch
+/// with a key JSON cannot carry exactly (text containing NUL, a `Data` blob) binds each key's
+/// ``SQLiteBindable/sqliteValue`` instead, in a `VALUES` list, so every key is sent exactly. Each row
 /// comes back with the position of the key it matched, so a key gets exactly the rows the database's own comparison
 /// (the column's collation and affinity) matches for it. Within a batch and in the context's cache, keys are told
 /// apart as SQLite sees them (``sqliteIdentity``): byte-wise for text, never by Swift's canonical equivalence.
 ///
-/// The library provides `Int`, `Int64`, `String`, `UUID` (uppercase `uuidString` text, the database's convention)
-/// and `Optional` of any of them, where `nil` never matches a row: loading `nil` answers `nil` (or `[]`) without any
+/// The library provides `Int`, `Int64`, `String`, `UUID` (uppercase `uuidString` text, the database's convention),
+/// `Data` (a blob, matching `BLOB` values byte for byte) and `Optional` of any of them, where `nil` never matches a row: loading `nil` answers `nil` (or `[]`) without any
 /// query. Conforming types are `Sendable` and `Hashable`.
 ///
 /// ```swift
@@ -30,7 +33,8 @@ public protocol SQLiteKey: Hashable, Sendable, SQLiteBindable {
     ///
     /// - Returns: The JSON text of the element, or `nil`.
     /// - Throws: ``TableLoaderError`` with ``TableLoaderError/Code/unsupportedKey`` for a key SQLite's JSON functions
-    ///   cannot carry exactly (text containing a NUL character).
+    ///   cannot carry exactly (text containing a NUL character, a blob): a table loader then binds the batch's keys
+    ///   one value each (``SQLiteBindable/sqliteValue``), and the key is still sent exactly.
     func sqliteJSONElement() throws -> String?
 
     /// Reads a key from a column value, or fails when the value cannot be this key type.
@@ -128,7 +132,8 @@ extension String: SQLiteKey {
     ///
     /// - Returns: The quoted, escaped JSON string.
     /// - Throws: ``TableLoaderError`` (``TableLoaderError/Code/unsupportedKey``) when the string contains a NUL
-    ///   character: SQLite 3.40's `json_each` ends a string at `\u0000`, so the key could match a different row.
+    ///   character: SQLite 3.40's `json_each` ends a string at `\u0000`, so a table loader binds the batch's keys one
+    ///   value each instead.
     public func sqliteJSONElement() throws -> String? {
         var json = "\""
         json.reserveCapacity(utf8.count + 2)
@@ -205,6 +210,25 @@ extension UUID: SQLiteKey {
             )
         default: return nil
         }
+    }
+}
+
+extension Data: SQLiteKey {
+    /// Always throws: JSON has no blobs, so a table loader binds a batch with a `Data` key one value per key.
+    ///
+    /// - Throws: ``TableLoaderError`` (``TableLoaderError/Code/unsupportedKey``).
+    public func sqliteJSONElement() throws -> String? { throw TableLoaderError.unsupportedKey(self) }
+
+    /// Reads a blob; any other value fails (a blob key never equals text, as SQLite compares them).
+    ///
+    /// ```swift
+    /// let digest = Data(sqliteKeyValue: .blob(Data([0, 1])))  // 2 bytes
+    /// ```
+    ///
+    /// - Parameter sqliteKeyValue: The key column's value.
+    public init?(sqliteKeyValue: SQLiteValue) {
+        guard case .blob(let data) = sqliteKeyValue else { return nil }
+        self = data
     }
 }
 

@@ -209,3 +209,162 @@ extension SQLiteSource {
         )
     }
 }
+
+/// The same loaders for ``SQLiteRowDecodable`` rows, read by position from the columns they name.
+extension SQLiteSource {
+    /// Creates a loader of one row per integer key from `table`, with rows read by position: see
+    /// ``loader(_:table:key:caching:maxBatchSize:name:)``.
+    ///
+    /// ```swift
+    /// let items = db.loader(Item.self, table: "items", key: "id")   // Item: SQLiteRowDecodable
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - rowType: The row type; the loader selects `Row.columns`, in order.
+    ///   - table: The table name.
+    ///   - key: The key column, unique in the table.
+    ///   - caching: Whether loaded rows stay cached in the context.
+    ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
+    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key`.
+    /// - Returns: The loader.
+    @inlinable @_disfavoredOverload
+    public func loader<Row: SQLiteRowDecodable>(
+        _ rowType: Row.Type,
+        table: String,
+        key: String,
+        caching: Bool = true,
+        maxBatchSize: Int? = nil,
+        name: String? = nil
+    ) -> TableLoader<Int, Row> {
+        loader(
+            rowType,
+            table: table,
+            key: key,
+            keyType: Int.self,
+            caching: caching,
+            maxBatchSize: maxBatchSize,
+            name: name
+        )
+    }
+
+    /// Creates a loader of one row per key from `table`, with rows read by position: see
+    /// ``loader(_:table:key:keyType:caching:maxBatchSize:name:)``.
+    ///
+    /// ```swift
+    /// let byName: TableLoader<String, Item> = db.loader(Item.self, table: "items", key: "name")
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - rowType: The row type; the loader selects `Row.columns`, in order.
+    ///   - table: The table name.
+    ///   - key: The key column, unique in the table.
+    ///   - keyType: The key type.
+    ///   - caching: Whether loaded rows stay cached in the context.
+    ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
+    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key`.
+    /// - Returns: The loader.
+    @inlinable
+    public func loader<Key: SQLiteKey, Row: SQLiteRowDecodable>(
+        _ rowType: Row.Type,
+        table: String,
+        key: String,
+        keyType: Key.Type = Key.self,
+        caching: Bool = true,
+        maxBatchSize: Int? = nil,
+        name: String? = nil
+    ) -> TableLoader<Key, Row> {
+        TableLoader(
+            database: self,
+            table: table,
+            key: key,
+            caching: caching,
+            maxBatchSize: maxBatchSize,
+            name: name,
+            reader: RowReader()
+        )
+    }
+
+    /// Creates a loader of every row whose integer column `key` equals the key, with rows read by position: see
+    /// ``groupLoader(_:table:key:orderBy:descending:caching:maxBatchSize:name:)``.
+    ///
+    /// ```swift
+    /// let children = db.groupLoader(Item.self, table: "items", key: "parent_id", orderBy: "id")
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - rowType: The row type; the loader selects `Row.columns`, in order.
+    ///   - table: The table name.
+    ///   - key: The column compared with the key.
+    ///   - orderBy: The column that orders each key's rows, or `nil` for SQLite's order.
+    ///   - descending: Whether `orderBy` sorts descending.
+    ///   - caching: Whether loaded rows stay cached in the context.
+    ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
+    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key[]`.
+    /// - Returns: The loader.
+    @inlinable @_disfavoredOverload
+    public func groupLoader<Row: SQLiteRowDecodable>(
+        _ rowType: Row.Type,
+        table: String,
+        key: String,
+        orderBy: String? = nil,
+        descending: Bool = false,
+        caching: Bool = true,
+        maxBatchSize: Int? = nil,
+        name: String? = nil
+    ) -> GroupLoader<Int, Row> {
+        groupLoader(
+            rowType,
+            table: table,
+            key: key,
+            keyType: Int.self,
+            orderBy: orderBy,
+            descending: descending,
+            caching: caching,
+            maxBatchSize: maxBatchSize,
+            name: name
+        )
+    }
+
+    /// Creates a loader of every row whose column `key` equals the key, with rows read by position: see
+    /// ``groupLoader(_:table:key:keyType:orderBy:descending:caching:maxBatchSize:name:)``.
+    ///
+    /// ```swift
+    /// let byName: GroupLoader<String, Item> = db.groupLoader(Item.self, table: "items", key: "name")
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - rowType: The row type; the loader selects `Row.columns`, in order.
+    ///   - table: The table name.
+    ///   - key: The column compared with the key.
+    ///   - keyType: The key type.
+    ///   - orderBy: The column that orders each key's rows, or `nil` for SQLite's order.
+    ///   - descending: Whether `orderBy` sorts descending.
+    ///   - caching: Whether loaded rows stay cached in the context.
+    ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
+    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key[]`.
+    /// - Returns: The loader.
+    @inlinable
+    public func groupLoader<Key: SQLiteKey, Row: SQLiteRowDecodable>(
+        _ rowType: Row.Type,
+        table: String,
+        key: String,
+        keyType: Key.Type = Key.self,
+        orderBy: String? = nil,
+        descending: Bool = false,
+        caching: Bool = true,
+        maxBatchSize: Int? = nil,
+        name: String? = nil
+    ) -> GroupLoader<Key, Row> {
+        GroupLoader(
+            database: self,
+            table: table,
+            key: key,
+            orderBy: orderBy,
+            descending: descending,
+            caching: caching,
+            maxBatchSize: maxBatchSize,
+            name: name,
+            reader: RowReader()
+        )
+    }
+}

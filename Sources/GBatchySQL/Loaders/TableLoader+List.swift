@@ -62,7 +62,7 @@ extension TableLoader {
 
 /// The list loader of a by-key loader: each list query read with ``TableSource/list(_:)``, its rows priming `loader`
 /// by their key column.
-func listLoader<Key: SQLiteKey, Row: Decodable & Sendable>(
+func listLoader<Key: SQLiteKey, Row: Sendable>(
     name: String,
     caching: Bool,
     source: TableSource<Key, Row>,

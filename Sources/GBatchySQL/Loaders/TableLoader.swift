@@ -5,7 +5,9 @@ import GBatchy
 /// Create it once per database and table with ``SQLiteSource/loader(_:table:key:where:_:caching:maxBatchSize:name:)`` and share
 /// it across requests. Inside a `BatchContext`, every `load` issued in the same tick becomes one query,
 /// `SELECT "t"."col", …, "k"."key" FROM main.json_each(?) AS "k" JOIN "table" AS "t" ON "t"."key" = +"k"."value"`,
-/// binding the distinct keys as one JSON array; each caller gets its own row, or `nil` when there is none. Each row
+/// binding the distinct keys as one JSON array (a batch with a key JSON cannot carry exactly, text containing NUL or a
+/// `Data` blob, binds one value per key instead, in a `VALUES` list padded to a few fixed lengths); each caller gets
+/// its own row, or `nil` when there is none. Each row
 /// comes back with the position of the key it matched, so a key gets exactly the rows `WHERE "key" = ?` would give
 /// it (the column's collation and affinity, byte-wise text): two keys `NOCASE` equates both get the row, and
 /// canonically equivalent but different strings stay different keys (``SQLiteKey/sqliteIdentity``), in the batch
@@ -30,7 +32,7 @@ import GBatchy
 ///
 /// A key that matches two rows fails with ``TableLoaderError/Code/duplicateKey``: use a ``GroupLoader`` for keys
 /// that are not unique. `TableLoader` is `Sendable`.
-public final class TableLoader<Key: SQLiteKey, Row: Decodable & Sendable>: KeyedLoader, TableCacheInvalidating {
+public final class TableLoader<Key: SQLiteKey, Row: Sendable>: KeyedLoader, TableCacheInvalidating {
     /// The core loader underneath, named `table.key` unless it was given a name: use it with `BatchStatistics` or other GBatchy helpers. Its
     /// keys are the keys' ``SQLiteKey/sqliteIdentity``, which tells keys apart as SQLite does.
     public let loader: Loader<Key.SQLiteIdentity, Row?>

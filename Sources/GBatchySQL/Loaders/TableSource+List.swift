@@ -45,14 +45,14 @@ extension TableSource {
             try (shape.filter?.boundValues(table: table) ?? []) + query.values
             + (query.limit.map { [SQLiteValue.integer(Int64($0))] } ?? [])
         let keyIndex = Int32(statement.rowColumns.count)
-        let (table, listSQL) = (table, sql)
+        let (table, listSQL, decode) = (table, sql, reader.decode)
         do {
             return try await database.read { connection in
                 try connection.withCachedStatement(listSQL) { prepared in
                     try prepared.bind(values, keyCount: 0, table: table)
                     var rows: [(key: SQLiteValue, row: Row)] = []
                     while try prepared.step() {
-                        rows.append((prepared.value(at: keyIndex), try prepared.decodeRowValue(Row.self)))
+                        rows.append((prepared.value(at: keyIndex), try decode(prepared)))
                     }
                     return rows
                 }

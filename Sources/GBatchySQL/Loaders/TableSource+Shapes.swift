@@ -13,12 +13,14 @@ extension TableSource {
     /// - a count answers `count(*)` per key position, an exists `1` for each key with a row (`EXISTS`, which stops
     ///   at the first).
     ///
-    /// Values are bound after the keys in the order their `?` appear: the filter's, then the limit.
+    /// Values are bound after the keys in the order their `?` appear: the filter's, then the limit. `keysTable` is
+    /// the keys' table `"k"` (`json_each`), read once, before any value.
     func shapedStatement(
         selected rowColumns: [String],
         identityIndex: Int?,
         order: String?,
         keysSchema: String,
+        keysTable: String,
         keyColumnInfo: KeyColumnInfo?,
         schema: Schema?,
         existing: [String],
@@ -26,7 +28,7 @@ extension TableSource {
     ) throws -> Statement {
         func qualified(_ name: String, _ alias: String = "t") -> String { "\"\(alias)\".\(sqlIdentifier(name))" }
         let values = try shape.boundValues(table: table)
-        let keys = "\(keysSchema).json_each(?) AS \"k\""
+        let keys = keysTable
         let target =
             shape.filter.map { "(SELECT * FROM \(sqlIdentifier(table)) AS \"t\" WHERE (\($0.sql))) AS \"t\"" }
             ?? "\(sqlIdentifier(table)) AS \"t\""

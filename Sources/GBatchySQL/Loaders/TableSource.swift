@@ -6,10 +6,10 @@ import GBatchy
 /// the schema changed), and the query of one batch.
 ///
 /// `Sendable`: its identifiers are constants and the built statement sits behind a lock.
-final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
+final class TableSource<Key: SQLiteKey, Row: Sendable>: Sendable {
     /// The statements of this loader, built from the schema.
     struct Statement: Sendable, Equatable {
-        /// The join, which answers every batch.
+        /// The join, which answers every batch whose keys are bound as one JSON array.
         let sql: String
         /// The index of the result column that holds the position of the matched key in the bound JSON array.
         let positionIndex: Int32
@@ -32,10 +32,42 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         var existingColumns: [String] = []
         /// For a page loader: how many values its cursors hold (the `orderBy` value and the tie-break's).
         var cursorWidth = 0
+        /// The SQL around the keys' `json_each(?)`, for the form that binds one value per key (``valuesSQL(length:)``);
+        /// `nil` for a statement whose keys are JSON arrays (composite keys, pages), which only `json_each` reads.
+        var valuesForm: ValuesForm?
+
+        /// The SQL before and after the keys' table `"k"` in ``sql``.
+        struct ValuesForm: Sendable, Equatable {
+            let prefix: String
+            let suffix: String
+
+            /// Splits `marked`, the statement built with a NUL character for its keys' table (no checked name,
+            /// filter or table holds one), or `nil` unless the marker appears exactly once.
+            init?(marked: String) {
+                let parts = marked.components(separatedBy: "\0")
+                guard parts.count == 2 else { return nil }
+                prefix = parts[0]
+                suffix = parts[1]
+            }
+        }
 
         /// Whether `other` sends the same SQL, whatever schema version each was built from.
         func hasSameSQL(as other: Statement) -> Bool {
             sql == other.sql && positionIndex == other.positionIndex && ordered == other.ordered
+        }
+
+        /// The statement with `length` keys bound one value each, in the order of the batch, before the values bound
+        /// after the keys: `SELECT … FROM (SELECT column1 AS "key", column2 AS "value" FROM (VALUES (0,?),(1,?),…))
+        /// AS "k" JOIN "users" AS "t" ON "t"."handle" = +"k"."value"`. Each row has its key's position, as the JSON
+        /// form's rows do. `nil` without a ``valuesForm``.
+        func valuesSQL(length: Int) -> String? {
+            guard let valuesForm else { return nil }
+            var sql = valuesForm.prefix + "(SELECT column1 AS \"key\", column2 AS \"value\" FROM (VALUES "
+            sql.reserveCapacity(sql.utf8.count + length * 12 + valuesForm.suffix.utf8.count + 8)
+            for position in 0..<length {
+                sql += position == 0 ? "(0,?)" : ",(\(position),?)"
+            }
+            return sql + ")) AS \"k\"" + valuesForm.suffix
         }
     }
 
@@ -73,7 +105,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
     let shape: LoaderShape
     /// Whether the statement answers pages (``PageLoader``): each key's rows after its cursor, at most its size + 1.
     let pages: Bool
-    /// The columns `Row` decodes, or `nil` to select every column of the table.
+    /// The columns `Row` reads, or `nil` to select every column of the table.
     private let columns: [DecodedColumn]?
     private let statement = Locked<Statement?>(nil)
     /// The schema `json_each` is called through: `main`, or `temp` while `main` holds an object named `json_each`,
@@ -101,27 +133,33 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         self.orderBy = orderBy
         self.descending = descending
         self.pages = pages
-        self.columns = decodedColumns(Row.self)
+        self.columns = reader.columns
     }
 
+    /// Whether a batch with a key JSON cannot carry exactly binds one value per key (``Statement/valuesForm``): every
+    /// statement but those whose keys are JSON arrays (composite keys, pages), which fail such a key alone with
+    /// ``TableLoaderError/Code/unsupportedKey``.
+    private var bindsValues: Bool { compositeKeyColumns.isEmpty && !pages }
+
     /// The rows of `keys`, each with the index in `keys` of the key it matched, in the order of the query; and, by
-    /// index, the keys that failed before any query (NUL in text).
+    /// index, the keys that failed before any query (for composite keys and pages, a key JSON cannot carry exactly,
+    /// text containing NUL: every other statement binds such a batch one value per key).
     ///
     /// `nil` keys never match and are not sent. No query runs when no key is left.
     ///
     /// A row that fails to decode fails only the key it matched (each key it matched), with its
     /// ``ColumnDecodingError``: the other keys of the batch get their rows.
     func fetch(_ keys: [Key]) async throws -> Rows {
-        let batch = reader.encodeKeys(keys, orderBy != nil)
-        var failures = batch.failures
-        for (index, failure) in failures {
-            if let error = failure as? TableLoaderError {
-                failures[index] = error.located(table: table, column: keyColumn)
-            }
-        }
-        guard !batch.sent.isEmpty else { return ([], failures) }
+        var batch = reader.encodeKeys(keys, orderBy != nil, bindsValues)
+        guard !batch.sent.isEmpty else { return ([], located(batch.failures)) }
         try shape.check(table: table)
         let statement = try await checkedStatement()
+        if batch.values != nil, statement.valuesForm == nil {
+            // A statement with no `VALUES` form: the keys JSON cannot carry fail alone.
+            batch = reader.encodeKeys(keys, orderBy != nil, false)
+            guard !batch.sent.isEmpty else { return ([], located(batch.failures)) }
+        }
+        var failures = located(batch.failures)
         let read: Read
         do {
             read = try await run(statement, batch, keys)
@@ -136,6 +174,11 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         // The keys that failed before the query were not sent, so no row failure is theirs.
         if !read.failures.isEmpty { failures.merge(read.failures) { before, _ in before } }
         return (read.rows, failures)
+    }
+
+    /// `failures` with each ``TableLoaderError`` naming this loader's table and key column.
+    private func located(_ failures: [Int: any Error]) -> [Int: any Error] {
+        failures.mapValues { ($0 as? TableLoaderError)?.located(table: table, column: keyColumn) ?? $0 }
     }
 
     /// The rows a batch read, with the primary key of each row when identity priming asked for it.
@@ -171,6 +214,9 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         rediscover: Bool
     ) throws -> Read {
         let (table, readRows, sent, json) = (table, reader.readRows, batch.sent, batch.json)
+        if let values = batch.values {
+            return try queryValues(statement, values, sent, primes: primes, on: connection, rediscover: rediscover)
+        }
         var sql = statement.sql
         var resultColumn = statement.positionIndex
         var identity = primes ? statement.identityIndex : nil
@@ -218,6 +264,57 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
 
     /// For a page loader, how many values its cursors hold, once its statement is built.
     var cursorWidth: Int? { statement.withLock { $0?.cursorWidth } }
+
+    /// Runs the batch's statement with one bound value per key (``Statement/valuesSQL(length:)``), the statement's
+    /// own values after them: in chunks of at most ``KeyBinding/longestLength`` keys, each padded with `NULL` (which
+    /// matches no row) to the next of ``KeyBinding/paddedLengths``, so that a connection caches a few statements per
+    /// loader whatever the batch sizes. Every chunk runs in the batch's read transaction, in the snapshot of the batch.
+    /// A statement with no `VALUES` form fails every key sent with ``TableLoaderError/Code/unsupportedKey``.
+    private func queryValues(
+        _ statement: Statement,
+        _ values: [SQLiteValue],
+        _ sent: [Int],
+        primes: Bool,
+        on connection: SQLiteSourceConnection,
+        rediscover: Bool
+    ) throws -> Read {
+        let (table, readRows) = (table, reader.readRows)
+        var rows: [(index: Int, row: Row)] = []
+        var failures: [Int: any Error] = [:]
+        var identities: [SQLiteValue] = []
+        let identity = primes ? statement.identityIndex : nil
+        var schemaVersion = statement.schemaVersion
+        var start = 0
+        while start < values.count {
+            let end = min(start + KeyBinding.longestLength, values.count)
+            let length = KeyBinding.paddedLength(end - start)
+            let chunkSent = Array(sent[start..<end])
+            guard let sql = statement.valuesSQL(length: length) else {
+                for (offset, index) in sent.enumerated() {
+                    failures[index] = TableLoaderError.unsupportedKey(values[offset], table: table, column: keyColumn)
+                }
+                return ([], failures, [])
+            }
+            var bound = Array(values[start..<end])
+            bound.append(contentsOf: repeatElement(.null, count: length - bound.count))
+            bound += statement.values
+            let read = try connection.withCachedStatement(sql) { prepared in
+                try prepared.bind(bound, keyCount: chunkSent.count, table: table)
+                let read = try readRows(prepared, statement.positionIndex, identity, chunkSent, nil)
+                schemaVersion = try prepared.compiledSchemaVersion()
+                return read
+            }
+            rows += read.rows
+            identities += read.identities
+            failures.merge(read.failures) { first, _ in first }
+            start = end
+        }
+        guard schemaVersion != statement.schemaVersion else { return (rows, failures, identities) }
+        let current = try builtStatement(from: schema(on: connection))
+        self.statement.withLock { $0 = current }
+        guard rediscover, !current.hasSameSQL(as: statement) else { return (rows, failures, identities) }
+        return try queryValues(current, values, sent, primes: primes, on: connection, rediscover: false)
+    }
 
     /// The statement, checking the schema on first use. A failed check is not remembered: the next batch checks
     /// again, so a table created later is found.
@@ -388,22 +485,33 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         }
         let rowColumns = selected
         if !shape.isPlain {
-            return try shapedStatement(
-                selected: selected,
-                identityIndex: identityIndex,
-                order: order,
-                keysSchema: keysSchema,
-                keyColumnInfo: keyColumnInfo,
-                schema: shaped,
-                existing: existing,
-                schemaVersion: schemaVersion
-            )
+            func shapedStatement(keysTable: String) throws -> Statement {
+                try self.shapedStatement(
+                    selected: selected,
+                    identityIndex: identityIndex,
+                    order: order,
+                    keysSchema: keysSchema,
+                    keysTable: keysTable,
+                    keyColumnInfo: keyColumnInfo,
+                    schema: shaped,
+                    existing: existing,
+                    schemaVersion: schemaVersion
+                )
+            }
+            var statement = try shapedStatement(keysTable: "\(keysSchema).json_each(?) AS \"k\"")
+            if compositeKeyColumns.isEmpty, !pages {
+                // The same statement with a marker for its keys' table, split into the `VALUES` form.
+                statement.valuesForm = try Statement.ValuesForm(marked: shapedStatement(keysTable: "\0").sql)
+            }
+            return statement
         }
         // Last, so that the row's own columns keep their positions and names come first when decoding.
         let positionIndex = selected.count
         selected.append("\"k\".\"key\"")
         let join = "\(keysSchema).json_each(?) AS \"k\" JOIN \(sqlIdentifier(table)) AS \"t\" ON \(keyMatch)"
-        var sql = "SELECT \(selected.joined(separator: ", ")) FROM \(join)"
+        let prefix = "SELECT \(selected.joined(separator: ", ")) FROM "
+        // What follows the keys' table: the table, the key match, the order.
+        var joinTail = " JOIN \(sqlIdentifier(table)) AS \"t\" ON \(keyMatch)"
         var ordered: Ordered?
         if pages, let order {
             let tieBreak = try pageTieBreak(
@@ -427,7 +535,7 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         } else if let order {
             let direction = descending ? " DESC" : ""
             // By key position first, so that each key's rows are one run; within a key, by `orderBy`.
-            sql += " ORDER BY \"k\".\"key\", \(qualified(order))\(direction)"
+            joinTail += " ORDER BY \"k\".\"key\", \(qualified(order))\(direction)"
             if let keyColumnInfo, keyColumnInfo.isBinary {
                 var selected = rowColumns
                 if keyIndex == nil {
@@ -445,14 +553,16 @@ final class TableSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             }
         }
         return Statement(
-            sql: sql,
+            sql: prefix + "\(keysSchema).json_each(?) AS \"k\"" + joinTail,
             positionIndex: Int32(positionIndex),
             ordered: ordered,
             schemaVersion: schemaVersion,
             identityIndex: identityIndex.map { Int32($0) },
             primaryKey: identityIndex == nil ? nil : primaryKey,
             rowColumns: rowColumns,
-            existingColumns: existing
+            existingColumns: existing,
+            // A composite key's elements are JSON arrays, which only `json_each` reads.
+            valuesForm: keys.isEmpty ? Statement.ValuesForm(marked: prefix + "\0" + joinTail) : nil
         )
     }
 }
