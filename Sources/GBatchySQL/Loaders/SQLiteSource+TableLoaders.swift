@@ -225,7 +225,7 @@ extension SQLiteSource {
     ///   - key: The key column, unique in the table.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.key`.
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
     public func loader<Row: SQLiteRowDecodable>(
@@ -261,7 +261,7 @@ extension SQLiteSource {
     ///   - keyType: The key type.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.key`.
     /// - Returns: The loader.
     @inlinable
     public func loader<Key: SQLiteKey, Row: SQLiteRowDecodable>(
@@ -299,7 +299,7 @@ extension SQLiteSource {
     ///   - descending: Whether `orderBy` sorts descending.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key[]`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.key[]`.
     /// - Returns: The loader.
     @inlinable @_disfavoredOverload
     public func groupLoader<Row: SQLiteRowDecodable>(
@@ -341,7 +341,7 @@ extension SQLiteSource {
     ///   - descending: Whether `orderBy` sorts descending.
     ///   - caching: Whether loaded rows stay cached in the context.
     ///   - maxBatchSize: The most keys in one query, or `nil` for no limit.
-    ///   - name: The loader's name in errors and ``BatchStatistics``; `nil` for `table.key[]`.
+    ///   - name: The loader's name in errors and `BatchStatistics`; `nil` for `table.key[]`.
     /// - Returns: The loader.
     @inlinable
     public func groupLoader<Key: SQLiteKey, Row: SQLiteRowDecodable>(
