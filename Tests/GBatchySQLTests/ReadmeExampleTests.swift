@@ -74,7 +74,7 @@ struct ReadmeSQLIsolationTests {
                 orderBy: "id"
             )
             let queue = QueueActor()
-            for run in 0..<1000 {
+            for run in 0..<scaled(1000) {
                 db.queryLog.clear()
                 switch caller {
                 case .nonisolated: try await readmeRequest(users, postsByAuthor, isolation: nil)

@@ -123,3 +123,11 @@ final class TestCounter: @unchecked Sendable {
     func increment() { lock.withLock { count += 1 } }
     var value: Int { lock.withLock { count } }
 }
+
+/// `count` divided by `GBATCHY_TEST_SCALE` (1 by default), and at least `minimum`: the sanitizer runs of CI set 10, so
+/// that the largest tests (300,000 keys, 1000 runs) check the same things at a tenth of the size, within their time
+/// limits under ThreadSanitizer's slowdown.
+func scaled(_ count: Int, minimum: Int = 1) -> Int {
+    let divisor = ProcessInfo.processInfo.environment["GBATCHY_TEST_SCALE"].flatMap(Int.init) ?? 1
+    return max(minimum, count / max(1, divisor))
+}

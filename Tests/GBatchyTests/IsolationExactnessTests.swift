@@ -82,7 +82,7 @@ func futuresExample(_ users: Loader<Int, Int>, isolation: isolated (any Actor)? 
 /// times from each isolation; every run must form exactly the same batches.
 @Suite("Batches do not depend on the caller's isolation", .timeLimit(.minutes(2)))
 struct IsolationExactnessTests {
-    static let runs = 1000
+    static let runs = scaled(1000)
 
     enum Caller: String, CaseIterable, CustomTestStringConvertible {
         case nonisolated, mainActor, queueActor, defaultActor, unstructuredTask

@@ -25,7 +25,7 @@ struct RoundTests {
             try await Self.io(&generator)
             return inputs.map { $0 + 100 }
         }
-        for run in 0..<1000 {
+        for run in 0..<scaled(1000) {
             let values = try await withBatchContext {
                 try await pmap([1, 2, 3, 4]) { i in
                     let x = i.isMultiple(of: 2) ? try await left(i) : try await right(i)
@@ -49,7 +49,7 @@ struct RoundTests {
             }
         }
         let (a, b, c, d) = (level("a"), level("b"), level("c"), level("d"))
-        for run in 0..<300 {
+        for run in 0..<scaled(300) {
             let stats = try await withBatchContext {
                 // Two branches of different loaders at each level: their batches finish in any order.
                 _ = try await pmap([1, 2]) { root in

@@ -83,3 +83,11 @@ struct TestError: Error, Equatable {
 func batchOrder<T: Comparable>(_ keys: [T]) -> [T] {
     BatchExecution.default.threads == 1 ? keys : keys.sorted()
 }
+
+/// `count` divided by `GBATCHY_TEST_SCALE` (1 by default), and at least `minimum`: the sanitizer runs of CI set 10, so
+/// that the long loops of the exactness tests (1000 runs of a program) check the same things in a tenth of the runs,
+/// within their time limits under ThreadSanitizer's slowdown.
+func scaled(_ count: Int, minimum: Int = 1) -> Int {
+    let divisor = ProcessInfo.processInfo.environment["GBATCHY_TEST_SCALE"].flatMap(Int.init) ?? 1
+    return max(minimum, count / max(1, divisor))
+}
