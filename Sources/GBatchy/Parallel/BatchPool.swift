@@ -66,15 +66,15 @@ public final class BatchPool: Sendable {
 
     /// Maps `items` with at most ``size`` transforms running at once, and returns the outputs in input order.
     ///
+    /// The calling task takes the slots, in input order, and starts each transform once it has one: the same inputs
+    /// run first on every run, in a serial or a parallel context (``BatchExecution``), as gbatchy's `Pool.map` spawns
+    /// them one after the other.
+    ///
     /// - Parameters:
     ///   - items: The inputs.
     ///   - transform: Runs once per input.
     /// - Returns: One output per input, in input order.
     /// - Throws: The error of the first input that failed, in input order.
-    ///
-    /// The calling task takes the slots, in input order, and starts each transform once it has one: the same inputs
-    /// run first on every run, in a serial or a parallel context (``BatchExecution``), as gbatchy's `Pool.map` spawns
-    /// them one after the other.
     public func pmap<Element: Sendable, Output: Sendable>(
         _ items: some Sequence<Element>,
         _ transform: @escaping @Sendable (Element) async throws -> Output
