@@ -60,10 +60,14 @@ extension BatchContext {
                 groups.append((group, [run.run]))
             }
         }
-        // Every scope is open before any task starts, so that no task's end lets the next tick start early.
+        // Every scope is open before any task starts, so that no task's end lets the next tick start early. The hold
+        // the drain took when it decided to dispatch (`nextDrainStep`) ends once they are: until then no other drain of
+        // a parallel context can start a tick.
         let scopes = state.withLock { state in
             state.runningBatchTasks += alone.count + groups.count
-            return (0..<(alone.count + groups.count)).map { _ in state.openScope(in: self, parent: nil) }
+            let scopes = (0..<(alone.count + groups.count)).map { _ in state.openScope(in: self, parent: nil) }
+            state.holds -= 1
+            return scopes
         }
         for (scope, run) in zip(scopes, alone) {
             startTask(in: scope, run)

@@ -105,6 +105,9 @@ struct ContextState {
             if barrier.allowsDispatch(atEpoch: jobEpoch) {
                 barrier.passedEpoch = nil
                 takeTick(into: &runs)
+                // Held until the tick's scopes are open (`BatchContext.start`), so that no other drain starts a tick
+                // in between.
+                holds += 1
                 return .dispatch
             }
             if !barrier.isInFlight {
