@@ -16,6 +16,23 @@ struct Author: Decodable, Sendable, Equatable {
     let name: String
 }
 
+/// An author read by position, with no `Decodable` machinery.
+struct AuthorByPosition: SQLiteRowDecodable, Equatable {
+    static let columns = ["id", "name"]
+    let id: Int
+    let name: String
+
+    init(id: Int, name: String) {
+        self.id = id
+        self.name = name
+    }
+
+    init(row: SQLiteColumns) throws {
+        id = try row[0]
+        name = try row[1, as: String.self]
+    }
+}
+
 /// A post, as the group loader decodes it.
 struct Post: Decodable, Sendable, Equatable {
     let id: Int
@@ -208,6 +225,12 @@ struct InteropCheck {
             table: "post",
             keys: ("author_id", "id")
         )
+        let byPosition: TableLoader<Int, AuthorByPosition> = db.loader(
+            AuthorByPosition.self,
+            table: "author",
+            key: "id"
+        )
+        let readsText: any SQLiteColumnValue.Type = String.self
         let custom: SQLLoader<Int, Post> = db.sqlLoader(
             Post.self,
             key: "author_id",
@@ -222,9 +245,14 @@ struct InteropCheck {
             async let post = byAuthorAndID.load((1, 40))
             async let group = groupsByAuthorAndID.load((1, 40))
             async let rows = custom.load(1)
-            return try await (count, exists, page, post, group, rows)
+            async let positional = byPosition.load(1)
+            return try await (count, exists, page, post, group, rows, positional)
         }
-        let (count, exists, page, post, group, customRows) = shapes
+        let (count, exists, page, post, group, customRows, positional) = shapes
+        report.check(
+            positional == AuthorByPosition(id: 1, name: "author 1") && readsText is String.Type,
+            "author 1 read by position is \(String(describing: positional))"
+        )
         let pageTitles: [String] = page.rows.map(\.title)
         let rowTitles: [String] = customRows.map(\.title)
         report.check(count == firstPost.titles.count && exists, "author 1: \(count) posts, exists \(exists)")
