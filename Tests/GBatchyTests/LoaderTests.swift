@@ -34,7 +34,7 @@ struct LoaderTests {
             return (values, BatchContext.current!.statistics)
         }
         #expect(values == [1, 2, 3, 4, 5])
-        #expect(started.all.map(batchOrder) == [[1, 2], [3, 4], [5]].map(batchOrder))
+        #expect(sealedBatches(started.all) == sealedBatches([[1, 2], [3, 4], [5]]))
         #expect(stats.ticks == 1)
         #expect(stats["chunks"].batchSizes == [2, 2, 1])
     }

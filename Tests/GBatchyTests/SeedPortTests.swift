@@ -132,7 +132,7 @@ struct SeedPortTests {
         }
         let values = try await pmap(0..<5) { try await fn($0) }
         #expect(values == [0, 1, 2, 3, 4])
-        #expect(log.all.map(batchOrder) == [[0, 1], [2, 3], [4]].map(batchOrder))
+        #expect(sealedBatches(log.all) == sealedBatches([[0, 1], [2, 3], [4]]))
     }
 
     @Test("Raise: a failure at one index fails only that caller")

@@ -91,3 +91,15 @@ func scaled(_ count: Int, minimum: Int = 1) -> Int {
     let divisor = ProcessInfo.processInfo.environment["GBATCHY_TEST_SCALE"].flatMap(Int.init) ?? 1
     return max(minimum, count / max(1, divisor))
 }
+
+/// The sealed batches of one tick (`maxBatchSize`) as the default execution defines them: as queued in a serial
+/// context; in a parallel one, where concurrently running tasks queue keys in any order and so seal other keys
+/// together, only their sizes and their keys: the keys sorted and cut again at the same sizes.
+func sealedBatches<T: Comparable>(_ batches: [[T]]) -> [[T]] {
+    guard BatchExecution.default.threads > 1 else { return batches }
+    var keys = batches.joined().sorted()[...]
+    return batches.map { batch in
+        defer { keys = keys.dropFirst(batch.count) }
+        return Array(keys.prefix(batch.count))
+    }
+}
