@@ -1,5 +1,6 @@
 import Foundation
 import GBatchySQL
+import GBatchySQLCore
 import Testing
 
 @Suite("Row decoding errors", .timeLimit(.minutes(1)))

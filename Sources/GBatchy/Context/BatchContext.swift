@@ -32,6 +32,10 @@ public final class BatchContext: TaskExecutor, Sendable {
     /// How the context runs its tasks' jobs.
     public let execution: BatchExecution
 
+    /// Marks a backend set on the context for the rest of its life: a PostgreSQL source marks the contexts that
+    /// wrote through it, which then read from the primary, not a replica (read-your-writes).
+    package let marks = Locked(Set<ObjectIdentifier>())
+
     @usableFromInline init(execution: BatchExecution = .default) {
         self.execution = execution
         state = Locked(ContextState(threads: execution.threads))

@@ -24,9 +24,9 @@ extension SQLiteSource {
         public var readOnly: Bool
         /// The logger for statements (at `.debug`) and for close failures (at `.error`). Default label `gbatchy.sql`.
         public var logger: Logger
-        /// How many entries ``QueryLog`` keeps. Default 10,000.
+        /// How many entries `QueryLog` keeps. Default 10,000.
         public var queryLogCapacity: Int
-        /// Whether ``QueryLog`` records from the start. Default `true`.
+        /// Whether `QueryLog` records from the start. Default `true`.
         public var isQueryLogEnabled: Bool
         /// How many prepared statements each connection caches. Default 512.
         public var statementCacheCapacity: Int

@@ -50,7 +50,7 @@ public final class SQLiteSource: Sendable {
 
     /// The in-process record of every statement the database ran.
     ///
-    /// See ``QueryLog``.
+    /// See `QueryLog`.
     ///
     /// ```swift
     /// print(db.queryLog.entries.count)

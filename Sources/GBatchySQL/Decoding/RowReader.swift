@@ -1,3 +1,5 @@
+import GBatchySQLCore
+
 /// The per-row and per-key work of a table loader's batch, made where the loader is declared.
 ///
 /// `SQLiteSource.loader(…)` and `groupLoader(…)` are inlinable and build a `RowReader` in the caller's module, where
@@ -153,9 +155,12 @@ extension RowReader where Row: Decodable {
         self.init(columns: Self.decodedColumns()) { try $0.decodeRowValue(Row.self) }
     }
 
-    /// The columns `Row.init(from:)` asks for (see `decodedColumns(_:)`).
+    /// The columns `Row.init(from:)` asks for (see `decodedColumns(_:)`), or `nil` for a type read from one column.
     @usableFromInline
-    static func decodedColumns() -> [DecodedColumn]? { GBatchySQL.decodedColumns(Row.self) }
+    static func decodedColumns() -> [DecodedColumn]? {
+        if Row.self is any SQLiteColumnReadable.Type { return nil }
+        return GBatchySQLCore.decodedColumns(Row.self)
+    }
 }
 
 extension RowReader where Row: SQLiteRowDecodable {

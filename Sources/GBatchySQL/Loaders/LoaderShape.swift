@@ -1,3 +1,5 @@
+import GBatchySQLCore
+
 /// What a table loader's statement asks beyond "the rows whose key column equals a key": a fixed filter, at most
 /// `limit` rows per key, a join table to go through, or one number per key instead of rows.
 ///
@@ -79,80 +81,13 @@ struct SQLFilter: Sendable {
         }
     }
 
-    /// Throws a ``LoaderDefinitionError`` unless the filter is one expression whose `?` count equals its values'.
-    ///
-    /// The filter is read as SQLite's tokenizer reads it: quoted strings and identifiers may hold anything; outside
-    /// them a `;`, a comment, a parenthesis that closes what the filter did not open, a named or numbered parameter
-    /// (`?1`, `:name`, `@name`, `$name`) or a NUL character is refused. With balanced parentheses and no `;` the
-    /// filter cannot end the expression it is placed in (`… WHERE (filter)`), so it cannot add a clause or a
-    /// statement.
+    /// Throws a ``LoaderDefinitionError`` unless the filter is one expression whose `?` count equals its values'
+    /// (`FilterExpression`, read as SQLite's tokenizer reads it).
     func check(table: String) throws {
-        func refuse(_ reason: String) -> LoaderDefinitionError {
-            LoaderDefinitionError.invalidFilter(sql, table: table, reason: reason)
-        }
-        let scalars = Array(sql.unicodeScalars)
-        var depth = 0
-        var parameters = 0
-        var index = 0
-        var sawToken = false
-        while index < scalars.count {
-            let scalar = scalars[index]
-            switch scalar {
-            case "'", "\"", "`", "[":
-                // A quoted string or identifier runs to its closing quote; a doubled quote is one quote inside it.
-                let close: Unicode.Scalar = scalar == "[" ? "]" : scalar
-                var end = index + 1
-                while true {
-                    guard end < scalars.count else { throw refuse("a quote or bracket is not closed") }
-                    if scalars[end] == "\0" { throw refuse("it contains a NUL character") }
-                    if scalars[end] == close {
-                        if close != "]", end + 1 < scalars.count, scalars[end + 1] == close {
-                            end += 2
-                            continue
-                        }
-                        break
-                    }
-                    end += 1
-                }
-                index = end + 1
-                sawToken = true
-                continue
-            case ";":
-                throw refuse("it contains ';' (a filter is one expression, not a statement)")
-            case "\0":
-                throw refuse("it contains a NUL character")
-            case "-" where index + 1 < scalars.count && scalars[index + 1] == "-",
-                "/" where index + 1 < scalars.count && scalars[index + 1] == "*":
-                throw refuse("it contains a comment")
-            case "(":
-                depth += 1
-            case ")":
-                depth -= 1
-                if depth < 0 { throw refuse("a ')' closes a parenthesis the filter did not open") }
-            case "?":
-                if index + 1 < scalars.count, ("0"..."9").contains(scalars[index + 1]) {
-                    throw refuse("numbered parameters (?NNN) are not supported; use '?'")
-                }
-                parameters += 1
-            case "$" where index > 0 && isIdentifierPart(scalars[index - 1]):
-                break  // SQLite lets `$` continue an unquoted identifier
-            case ":", "@", "$":
-                throw refuse("named parameters (\(scalar)name) are not supported; use '?'")
-            default:
-                break
-            }
-            if !scalar.properties.isWhitespace { sawToken = true }
-            index += 1
-        }
-        guard sawToken else { throw refuse("it is empty") }
-        guard depth == 0 else { throw refuse("a '(' is not closed") }
-        guard parameters == values.count else {
-            throw refuse("it has \(parameters) '?' parameter(s) but \(values.count) value(s) were given")
+        do {
+            _ = try FilterExpression(sql, valueCount: values.count, dialect: .sqlite)
+        } catch {
+            throw LoaderDefinitionError.invalidFilter(sql, table: table, reason: error.reason)
         }
     }
-}
-
-/// Whether `scalar` may continue an unquoted SQL identifier.
-private func isIdentifierPart(_ scalar: Unicode.Scalar) -> Bool {
-    scalar == "_" || scalar == "$" || scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
 }

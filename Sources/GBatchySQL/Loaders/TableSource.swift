@@ -1,6 +1,7 @@
 import Foundation
 import GBatchyCSQLite
 import GBatchy
+import GBatchySQLCore
 
 /// The SQL side of one table loader: its identifiers, its statement (built after checking the schema, and again after
 /// the schema changed), and the query of one batch.

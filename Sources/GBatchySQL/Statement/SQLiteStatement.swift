@@ -9,7 +9,7 @@ import Logging
 ///
 /// Its column-name → index map is built once (and rebuilt only if SQLite re-prepares the statement after a schema
 /// change), so decoding a row does no per-row dictionary building. Each execution (from the first bind or step to
-/// completion) is recorded in the ``QueryLog`` and, at `.debug` level, in the logger.
+/// completion) is recorded in the `QueryLog` and, at `.debug` level, in the logger.
 @usableFromInline
 package final class SQLiteStatement {
     let handle: OpaquePointer

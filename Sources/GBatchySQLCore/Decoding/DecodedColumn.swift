@@ -6,4 +6,14 @@ package struct DecodedColumn: Sendable, Hashable {
     /// Whether every request for the column went through `decodeIfPresent`, `decodeNil` or `contains`: a row
     /// without the column then decodes the field as `nil`.
     package let isOptional: Bool
+
+    /// Creates a column.
+    ///
+    /// - Parameters:
+    ///   - name: The column name.
+    ///   - isOptional: Whether a row without it decodes the field as `nil`.
+    package init(name: String, isOptional: Bool) {
+        self.name = name
+        self.isOptional = isOptional
+    }
 }

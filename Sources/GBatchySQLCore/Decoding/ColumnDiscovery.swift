@@ -21,7 +21,6 @@ package func decodedColumnNames<T: Decodable>(_ type: T.Type) -> [String]? {
 /// - Parameter type: A `Decodable` type decoded from rows by column name.
 /// - Returns: The columns, or `nil` when discovery could not complete (see ``decodedColumnNames(_:)``).
 package func decodedColumns<T: Decodable>(_ type: T.Type) -> [DecodedColumn]? {
-    if T.self is any SQLiteColumnReadable.Type { return nil }
     let recorder = ColumnRecorder()
     do {
         _ = try T(from: RecordingDecoder(recorder: recorder))

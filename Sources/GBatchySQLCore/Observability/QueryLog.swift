@@ -24,8 +24,10 @@ public final class QueryLog: Sendable {
     public enum Role: String, Sendable, Hashable {
         /// A read-only connection from the reader pool.
         case reader
-        /// The single writer connection.
+        /// The single writer connection (SQLite), or a connection of the primary server (PostgreSQL).
         case writer
+        /// A connection of a PostgreSQL read replica.
+        case replica
     }
 
     /// One statement execution: from its first step (or bind) to its last row, its end, or its failure.
@@ -59,6 +61,25 @@ public final class QueryLog: Sendable {
         /// let failures = db.queryLog.entries.filter { !$0.succeeded }.count
         /// ```
         public var succeeded: Bool { error == nil }
+
+        /// Creates an entry, as a backend records one statement.
+        package init(
+            sql: String,
+            keyCount: Int?,
+            table: String?,
+            rowCount: Int,
+            duration: Duration,
+            role: Role,
+            error: (any Error)?
+        ) {
+            self.sql = sql
+            self.keyCount = keyCount
+            self.table = table
+            self.rowCount = rowCount
+            self.duration = duration
+            self.role = role
+            self.error = error
+        }
     }
 
     private struct Storage {
@@ -71,7 +92,7 @@ public final class QueryLog: Sendable {
 
     /// The maximum number of entries kept; older ones are dropped first.
     ///
-    /// Set through ``SQLiteSource/Configuration/queryLogCapacity``.
+    /// Set through `SQLiteSource/Configuration/queryLogCapacity`.
     ///
     /// ```swift
     /// print(db.queryLog.capacity)  // 10000
@@ -130,7 +151,8 @@ public final class QueryLog: Sendable {
         storage.withLock { $0 = Storage() }
     }
 
-    func append(_ entry: Entry) {
+    /// Records `entry`, dropping the oldest entry when the log is full.
+    package func append(_ entry: Entry) {
         storage.withLock { storage in
             if storage.buffer.count < capacity {
                 storage.buffer.append(entry)

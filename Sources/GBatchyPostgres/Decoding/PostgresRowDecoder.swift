@@ -1,0 +1,121 @@
+import Foundation
+import PostgresNIO
+
+/// Decodes a `Decodable` row from a PostgreSQL row by column name.
+///
+/// Each property is read from the column of its coding key, by postgres-nio's own decoding where the property's type
+/// has one (`Int`, `String`, `Double`, `Bool`, `Date`, `UUID`, `Decimal`, `Data`, arrays of those…); a property of
+/// any other `Decodable` type is decoded as JSON from a `json` or `jsonb` column. A missing column or SQL `NULL`
+/// decodes as `nil` for an optional property. A failure names the column, the type and the statement.
+struct PostgresRowDecoder: Decoder {
+    let row: PostgresRandomAccessRow
+    let sql: String
+    let table: String?
+    var codingPath: [any CodingKey] { [] }
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<K: CodingKey>(keyedBy type: K.Type) throws -> KeyedDecodingContainer<K> {
+        KeyedDecodingContainer(Columns<K>(decoder: self))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        throw failure(column: nil, type: "an unkeyed container", "a row decodes by column name only")
+    }
+
+    /// The row as `Row`, decoded by column name.
+    func decode<Row: Decodable>(_ rowType: Row.Type = Row.self) throws -> Row {
+        do {
+            return try Row(from: self)
+        } catch let error as PostgresSourceError {
+            throw error
+        } catch {
+            throw failure(column: nil, type: "\(Row.self)", "\(error)", underlying: error)
+        }
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        throw failure(column: nil, type: "a single value", "a row decodes by column name only")
+    }
+
+    func failure(column: String?, type: String, _ reason: String, underlying: (any Error)? = nil) -> PostgresSourceError
+    {
+        PostgresSourceError(
+            .decoding,
+            "cannot decode \(column.map { "column \($0)" } ?? "the row") as \(type): \(reason)",
+            table: table,
+            column: column,
+            sql: sql,
+            underlying: underlying
+        )
+    }
+
+    /// The value of `column` as `T`: postgres-nio's decoding for its own types, JSON for any other `Decodable` in a
+    /// `json` or `jsonb` column.
+    func decode<T: Decodable>(_ type: T.Type, column: String) throws -> T {
+        guard row.contains(column) else {
+            throw failure(column: column, type: "\(T.self)", "the result has no such column")
+        }
+        let cell = row[column]
+        guard cell.bytes != nil else {
+            throw failure(column: column, type: "\(T.self)", "it is NULL; make the property optional")
+        }
+        do {
+            if let decodable = T.self as? any PostgresDecodable.Type {
+                guard let value = try decodeCell(decodable, cell) as? T else {
+                    throw PostgresDecodingError.Code.typeMismatch
+                }
+                return value
+            }
+            guard cell.dataType == .jsonb || cell.dataType == .json, var bytes = cell.bytes else {
+                throw PostgresDecodingError.Code.typeMismatch
+            }
+            if cell.dataType == .jsonb, cell.format == .binary { bytes.moveReaderIndex(forwardBy: 1) }
+            return try JSONDecoder().decode(T.self, from: Data(bytes.readableBytesView))
+        } catch let error as PostgresDecodingError {
+            throw failure(
+                column: column,
+                type: "\(T.self)",
+                "postgres-nio cannot read a \(cell.dataType) value as it (\(error.code))",
+                underlying: error
+            )
+        } catch let error as PostgresDecodingError.Code {
+            throw failure(column: column, type: "\(T.self)", "it holds \(cell.dataType) (\(error))", underlying: error)
+        } catch {
+            throw failure(column: column, type: "\(T.self)", "\(error)", underlying: error)
+        }
+    }
+
+    private func decodeCell<D: PostgresDecodable>(_ type: D.Type, _ cell: PostgresCell) throws -> Any {
+        try cell.decode(D.self)
+    }
+
+    private struct Columns<Key: CodingKey>: KeyedDecodingContainerProtocol {
+        let decoder: PostgresRowDecoder
+        var codingPath: [any CodingKey] { [] }
+        var allKeys: [Key] { decoder.row.compactMap { Key(stringValue: $0.columnName) } }
+
+        func contains(_ key: Key) -> Bool { decoder.row.contains(key.stringValue) }
+
+        func decodeNil(forKey key: Key) throws -> Bool {
+            !decoder.row.contains(key.stringValue) || decoder.row[key.stringValue].bytes == nil
+        }
+
+        func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+            try decoder.decode(T.self, column: key.stringValue)
+        }
+
+        func nestedContainer<NestedKey: CodingKey>(
+            keyedBy type: NestedKey.Type,
+            forKey key: Key
+        ) throws -> KeyedDecodingContainer<NestedKey> {
+            throw decoder.failure(column: key.stringValue, type: "a nested container", "decode a JSON column instead")
+        }
+
+        func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+            throw decoder.failure(column: key.stringValue, type: "a nested container", "decode a JSON column instead")
+        }
+
+        func superDecoder() throws -> any Decoder { decoder }
+        func superDecoder(forKey key: Key) throws -> any Decoder { decoder }
+    }
+}

@@ -1,0 +1,226 @@
+import GBatchy
+import GBatchySQLCore
+import Logging
+import PostgresNIO
+
+/// A PostgreSQL database that GBatchy's loaders read in batches: one statement per loader per tick, every statement of
+/// a tick in one snapshot, caches per `BatchContext`, cleared by the context's own writes.
+///
+/// It runs on a `PostgresClient` (postgres-nio's connection pool) that the service already runs, and optionally a
+/// second client for a read replica. Loads go to the replica; a context that has written through ``write(_:)`` reads
+/// from the primary for the rest of its life, so it always sees its own writes.
+///
+/// ```swift
+/// let client = PostgresClient(configuration: configuration)
+/// async let run: () = client.run()
+/// let pg = PostgresSource(client: client)
+/// let users = pg.loader(User.self, table: "users", key: "id")
+/// let postsByAuthor = pg.groupLoader(Post.self, table: "posts", key: "author_id", orderBy: "id")
+/// try await withBatchContext {
+///     async let a = users.load(1)
+///     async let p = postsByAuthor.load(1)
+///     _ = try await (a, p)          // two statements, one snapshot
+/// }
+/// ```
+///
+/// The loaders check their tables and columns against `information_schema` at first use, quote every identifier and
+/// bind every key (a batch's keys are one array parameter, `unnest($1)`). Every statement is recorded in
+/// ``queryLog`` and logged at `.debug`. `PostgresSource` is `Sendable`.
+public final class PostgresSource: Sendable {
+    /// The primary server's client: writes, and reads of a context that wrote.
+    public let client: PostgresClient
+    /// The read replica's client, or `nil` to read from the primary.
+    public let readClient: PostgresClient?
+    /// Every statement the source ran, newest last.
+    public let queryLog: QueryLog
+    /// The logger of statements (at `.debug`) and of replica failures (at `.warning`).
+    public let logger: Logger
+
+    /// The loaders by table, which a write clears.
+    let registry = PostgresLoaderRegistry()
+    /// The one dispatch group of the source's loaders: a tick's statements share one snapshot.
+    let dispatchGroup: PostgresSnapshotGroup
+
+    /// Creates a source on `client`, reading from `readClient` when given.
+    ///
+    /// The clients must be running (`client.run()` in a task of the service) for the loaders to get connections.
+    ///
+    /// - Parameters:
+    ///   - client: The primary server's client.
+    ///   - readClient: A read replica's client; loads go there unless the context has written.
+    ///   - queryLog: The log of statements; a new one by default.
+    ///   - logger: The logger; label `gbatchy.postgres` by default.
+    public init(
+        client: PostgresClient,
+        readClient: PostgresClient? = nil,
+        queryLog: QueryLog = QueryLog(),
+        logger: Logger = Logger(label: "gbatchy.postgres")
+    ) {
+        self.client = client
+        self.readClient = readClient
+        self.queryLog = queryLog
+        self.logger = logger
+        self.dispatchGroup = PostgresSnapshotGroup()
+        dispatchGroup.source = self
+    }
+
+    /// The snapshot connection of the running tick, when the statement runs inside one.
+    @TaskLocal static var snapshot: Snapshot?
+
+    /// A tick's read transaction: the connection every statement of the tick runs on.
+    struct Snapshot: Sendable {
+        let source: ObjectIdentifier
+        let connection: PostgresConnection
+        let role: QueryLog.Role
+    }
+
+    /// Whether the running context wrote through this source, and so reads from the primary.
+    var contextHasWritten: Bool {
+        BatchContext.current?.marks.withLock { $0.contains(ObjectIdentifier(self)) } ?? false
+    }
+
+    /// The client reads go to: the replica, unless there is none or the context has written.
+    var readTarget: (client: PostgresClient, role: QueryLog.Role, fallback: PostgresClient?) {
+        if let readClient, !contextHasWritten { return (readClient, .replica, client) }
+        return (client, .writer, nil)
+    }
+
+    /// Runs one read statement and returns its rows, in the tick's snapshot when there is one; on the replica (a
+    /// replica that fails to connect hands the statement to the primary), else on the primary.
+    func read(
+        _ sql: String,
+        _ bindings: PostgresBindings,
+        keyCount: Int?,
+        table: String?
+    ) async throws -> [PostgresRow] {
+        if let snapshot = Self.snapshot, snapshot.source == ObjectIdentifier(self) {
+            do {
+                return try await run(
+                    sql,
+                    bindings,
+                    on: snapshot.connection,
+                    role: snapshot.role,
+                    keyCount: keyCount,
+                    table: table
+                )
+            } catch let error as PostgresSourceError where error.sqlState == "25P02" {
+                // Another statement of the tick failed and aborted the shared transaction: this one did not run.
+                // It runs on its own, so that one loader's failure is not every loader's.
+                _ = error
+            }
+        }
+        let target = readTarget
+        do {
+            return try await target.client.withConnection { connection in
+                try await run(sql, bindings, on: connection, role: target.role, keyCount: keyCount, table: table)
+            }
+        } catch let error as PostgresSourceError where error.code == .connection && target.fallback != nil {
+            guard let primary = target.fallback else { throw error }
+            logger.warning("the read replica failed; reading from the primary", metadata: ["error": "\(error)"])
+            return try await primary.withConnection { connection in
+                try await run(sql, bindings, on: connection, role: .writer, keyCount: keyCount, table: table)
+            }
+        }
+    }
+
+    /// Runs `sql` on `connection`, records it in the query log and the logger, and wraps a failure in a
+    /// ``PostgresSourceError`` that names the statement.
+    func run(
+        _ sql: String,
+        _ bindings: PostgresBindings,
+        on connection: PostgresConnection,
+        role: QueryLog.Role,
+        keyCount: Int? = nil,
+        table: String? = nil
+    ) async throws -> [PostgresRow] {
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+                .collect()
+            record(sql, keyCount: keyCount, table: table, rows: rows.count, since: start, role: role, error: nil)
+            return rows
+        } catch {
+            let wrapped = PostgresSourceError.wrapping(error, sql: sql, table: table)
+            record(sql, keyCount: keyCount, table: table, rows: 0, since: start, role: role, error: wrapped)
+            throw wrapped
+        }
+    }
+
+    private func record(
+        _ sql: String,
+        keyCount: Int?,
+        table: String?,
+        rows: Int,
+        since start: ContinuousClock.Instant,
+        role: QueryLog.Role,
+        error: (any Error)?
+    ) {
+        let duration = ContinuousClock.now - start
+        if queryLog.isEnabled {
+            queryLog.append(
+                QueryLog.Entry(
+                    sql: sql,
+                    keyCount: keyCount,
+                    table: table,
+                    rowCount: rows,
+                    duration: duration,
+                    role: role,
+                    error: error
+                )
+            )
+        }
+        if logger.logLevel <= .debug {
+            var metadata: Logger.Metadata = ["role": "\(role.rawValue)", "rows": "\(rows)", "duration": "\(duration)"]
+            if let keyCount { metadata["keys"] = "\(keyCount)" }
+            if let error { metadata["error"] = "\(error)" }
+            logger.debug("\(sql)", metadata: metadata)
+        }
+    }
+
+    /// Runs `sql` with `values` bound to `$1`, `$2`, … and decodes each row as `Row` by column name, outside any
+    /// loader: in the tick's snapshot when called from a batch, else on the read client.
+    ///
+    /// ```swift
+    /// let names = try await pg.query("SELECT id, name FROM users WHERE id > $1 ORDER BY id", [0], as: User.self)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - sql: The statement.
+    ///   - values: Its parameters, always bound.
+    ///   - rowType: The row type.
+    /// - Returns: The rows.
+    /// - Throws: ``PostgresSourceError``.
+    public func query<Row: Decodable>(
+        _ sql: String,
+        _ values: [any PostgresEncodable & Sendable] = [],
+        as rowType: Row.Type
+    ) async throws -> [Row] {
+        var bindings = PostgresBindings(capacity: values.count)
+        try appendValues(values, to: &bindings, sql: sql)
+        let rows = try await read(sql, bindings, keyCount: nil, table: nil)
+        return try rows.map { try PostgresRowDecoder(row: $0.makeRandomAccess(), sql: sql, table: nil).decode() }
+    }
+}
+
+/// Appends `values` to `bindings`, or throws a ``PostgresSourceError`` naming the value that cannot be encoded.
+func appendValues(
+    _ values: [any PostgresEncodable & Sendable],
+    to bindings: inout PostgresBindings,
+    sql: String,
+    table: String? = nil
+) throws {
+    for (index, value) in values.enumerated() {
+        do {
+            try bindings.append(value)
+        } catch {
+            throw PostgresSourceError(
+                .invalidDefinition,
+                "value \(index + 1) (\(type(of: value))) cannot be bound: \(error)",
+                table: table,
+                sql: sql,
+                underlying: error
+            )
+        }
+    }
+}

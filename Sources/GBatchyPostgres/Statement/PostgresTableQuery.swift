@@ -1,0 +1,198 @@
+import GBatchy
+import GBatchySQLCore
+import PostgresNIO
+
+/// Appends one array per key column to the bindings and returns the indexes of the keys it bound (a key no row can
+/// match, such as text containing NUL, is left out).
+typealias PostgresKeyBinder<Identity> = @Sendable ([Identity], inout PostgresBindings) throws -> [Int]
+
+/// The SQL side of one PostgreSQL loader: its identifiers, its statement (built after checking the schema, and again
+/// after the schema changed), and the query of one batch.
+///
+/// A batch's keys are bound as one array per key column and numbered by `unnest(…) WITH ORDINALITY`; every row comes
+/// back with the position of the key it matched, so it goes to exactly that key:
+/// `SELECT "t"."id", "t"."name", "k"."position" AS "gbatchy_position" FROM unnest($1) WITH ORDINALITY AS
+/// "k"("value", "position") JOIN "users" AS "t" ON "t"."id" = "k"."value"`. PostgreSQL's `=` on the key column's
+/// type decides what matches, as `WHERE "id" = $1` would.
+///
+/// `Sendable`: its identifiers are constants and the built statement sits behind a lock.
+final class PostgresTableQuery<Identity: Hashable & Sendable, Row: Sendable>: Sendable {
+    typealias KeyBinder = PostgresKeyBinder<Identity>
+    /// Decodes one result row (the statement's SQL, for errors).
+    typealias RowDecoding = @Sendable (PostgresRandomAccessRow, String) throws -> Row
+
+    let source: PostgresSource
+    let table: String
+    /// The key columns: one, or those of a composite key; for a many-to-many loader, the join table's `from`.
+    let keyColumns: [String]
+    let shape: PostgresShape
+    /// The columns `Row` decodes, or `nil` to select every column of the table.
+    let columns: [DecodedColumn]?
+    private let bindKeys: KeyBinder
+    private let decodeRow: RowDecoding
+    private let statement = Locked<String?>(nil)
+
+    init(
+        source: PostgresSource,
+        table: String,
+        keyColumns: [String],
+        shape: PostgresShape,
+        columns: [DecodedColumn]?,
+        bindKeys: @escaping KeyBinder,
+        decodeRow: @escaping RowDecoding
+    ) {
+        self.source = source
+        self.table = table
+        self.keyColumns = keyColumns
+        self.shape = shape
+        self.columns = columns
+        self.bindKeys = bindKeys
+        self.decodeRow = decodeRow
+    }
+
+    /// The key column, or the composite key's columns, for errors and names.
+    var keyName: String { keyColumns.count == 1 ? keyColumns[0] : "(" + keyColumns.joined(separator: ", ") + ")" }
+
+    /// The rows a batch read, each with the index in the batch of its key, in the order of the query; and, by index,
+    /// the keys whose rows failed to decode (only those keys fail).
+    typealias Fetched = (rows: [(index: Int, row: Row)], failures: [Int: any Error])
+
+    /// Reads the rows of `keys` in one statement. No statement runs when no key can match.
+    func fetch(_ keys: [Identity]) async throws -> Fetched {
+        let filter = try shape.checkedFilter(table: table)
+        var keyBindings = PostgresBindings(capacity: keyColumns.count + shape.filterValues.count + 1)
+        let sent = try bindKeys(keys, &keyBindings)
+        guard !sent.isEmpty else { return ([], [:]) }
+        var sql = try await checkedStatement(filter: filter)
+        var bindings = keyBindings
+        try appendValues(shape.filterValues, to: &bindings, sql: sql, table: table)
+        if let limit = shape.limit { bindings.append(limit) }
+        let rows: [PostgresRow]
+        do {
+            rows = try await source.read(sql, bindings, keyCount: sent.count, table: table)
+        } catch let error as PostgresSourceError where error.sqlState == "42703" || error.sqlState == "42P01" {
+            // An undefined column or table: the schema changed since the statement was built. Check it again (which
+            // throws the missing table or column), and run again once if the statement changed.
+            statement.withLock { $0 = nil }
+            let rebuilt = try await checkedStatement(filter: filter)
+            guard rebuilt != sql else { throw error }
+            sql = rebuilt
+            rows = try await source.read(sql, bindings, keyCount: sent.count, table: table)
+        }
+        var result: [(index: Int, row: Row)] = []
+        result.reserveCapacity(rows.count)
+        var failures: [Int: any Error] = [:]
+        for row in rows {
+            let cells = row.makeRandomAccess()
+            let position = try cells["gbatchy_position"].decode(Int.self)
+            guard position >= 1, position <= sent.count else {
+                throw PostgresSourceError(
+                    .server,
+                    "a row came back with key position \(position)",
+                    table: table,
+                    sql: sql
+                )
+            }
+            let index = sent[position - 1]
+            guard failures[index] == nil else { continue }
+            do {
+                result.append((index, try decodeRow(cells, sql)))
+            } catch {
+                failures[index] = error
+            }
+        }
+        return (result, failures)
+    }
+
+    /// The statement, checking the schema on first use. A failed check is not remembered.
+    private func checkedStatement(filter: FilterExpression?) async throws -> String {
+        if let statement = statement.withLock({ $0 }) { return statement }
+        let schema = try await PostgresTableSchema.read(table, from: source)
+        var through: PostgresTableSchema?
+        if let joinTable = shape.through { through = try await PostgresTableSchema.read(joinTable.table, from: source) }
+        let built = try build(schema, through: through, filter: filter)
+        statement.withLock { $0 = built }
+        return built
+    }
+
+    /// Builds the statement from the table's (and join table's) real columns, or throws ``PostgresSourceError``.
+    func build(_ schema: PostgresTableSchema, through: PostgresTableSchema?, filter: FilterExpression?) throws -> String
+    {
+        func qualified(_ column: String, _ alias: String = "t") -> String { "\(quoted(alias)).\(quoted(column))" }
+        let keyNames = keyColumns.count == 1 ? ["value"] : keyColumns.indices.map { "v\($0)" }
+        let arrays = keyColumns.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
+        let keysFrom =
+            "unnest(\(arrays)) WITH ORDINALITY AS \"k\"(" + keyNames.map(quoted).joined(separator: ", ")
+            + ", \"position\")"
+        var next = keyColumns.count + 1
+        let target: String
+        if let filter {
+            target = "(SELECT * FROM \(quoted(schema.name)) WHERE (\(filter.parameterized(startingAt: next)))) AS \"t\""
+            next += filter.parameterOffsets.count
+        } else {
+            target = "\(quoted(schema.name)) AS \"t\""
+        }
+
+        // The key match, and what the keys are joined with: the table, or the join table and then the table.
+        let innerFrom: String
+        let match: String
+        let joined: String
+        if let joinTable = shape.through, let through {
+            let from = try through.column(joinTable.from, role: "the from column")
+            let to = try through.column(joinTable.to, role: "the to column")
+            guard schema.primaryKey.count == 1 else {
+                throw PostgresSourceError(
+                    .invalidDefinition,
+                    "\(schema.name) needs a single-column primary key for the join through \(through.name)",
+                    table: schema.name
+                )
+            }
+            let joinTarget = "JOIN \(target) ON \(qualified(schema.primaryKey[0])) = \(qualified(to, "j"))"
+            innerFrom = "\(quoted(through.name)) AS \"j\" \(joinTarget)"
+            match = "\(qualified(from, "j")) = \"k\".\"value\""
+            joined = "\(keysFrom) JOIN \(quoted(through.name)) AS \"j\" ON \(match) \(joinTarget)"
+        } else {
+            innerFrom = target
+            match = try zip(keyColumns, keyNames).map { column, name in
+                "\(qualified(try schema.column(column, role: "the key column"))) = \"k\".\(quoted(name))"
+            }.joined(separator: " AND ")
+            joined = "\(keysFrom) JOIN \(innerFrom) ON \(match)"
+        }
+
+        switch shape.aggregate {
+        case .count:
+            return "SELECT \"k\".\"position\" AS \"gbatchy_position\", (SELECT count(*) FROM \(innerFrom) WHERE "
+                + "\(match)) AS \"gbatchy_value\" FROM \(keysFrom)"
+        case .exists:
+            return "SELECT \"k\".\"position\" AS \"gbatchy_position\" FROM \(keysFrom) WHERE EXISTS (SELECT 1 FROM "
+                + "\(innerFrom) WHERE \(match))"
+        case nil:
+            break
+        }
+
+        var selected: [String] = []
+        if let columns {
+            for column in columns {
+                guard let name = schema.real(column.name) else {
+                    if column.isOptional { continue }  // decodes as nil
+                    _ = try schema.column(column.name, role: "decoded by \(Row.self):")
+                    continue
+                }
+                selected.append(name == column.name ? qualified(name) : "\(qualified(name)) AS \(quoted(column.name))")
+            }
+        } else {
+            selected = ["\"t\".*"]
+        }
+        let order = try shape.orderBy.map { try schema.column($0, role: "the orderBy column") }
+        let orderClause = order.map { "\(qualified($0))" + (shape.descending ? " DESC" : "") }
+
+        if shape.limit != nil {
+            // Each key's first rows, read by the key column's index one key at a time.
+            return "SELECT \"s\".*, \"k\".\"position\" AS \"gbatchy_position\" FROM \(keysFrom) CROSS JOIN LATERAL "
+                + "(SELECT \(selected.isEmpty ? "1" : selected.joined(separator: ", ")) FROM \(innerFrom) WHERE \(match)"
+                + (orderClause.map { " ORDER BY \($0)" } ?? "") + " LIMIT $\(next)) AS \"s\""
+        }
+        return "SELECT \((selected + ["\"k\".\"position\" AS \"gbatchy_position\""]).joined(separator: ", ")) FROM "
+            + joined + (orderClause.map { " ORDER BY \"k\".\"position\", \($0)" } ?? "")
+    }
+}
