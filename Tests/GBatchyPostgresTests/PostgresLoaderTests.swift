@@ -42,13 +42,22 @@ struct PostgresLoaderTests {
                 async let p = posts.loadAll([1, 2])
                 return try await (a, p)
             }
-            #expect(a.map { $0?.id } == [1, 2, nil, 1])
-            #expect(p.map { $0.map(\.id) }.count == 2)
+            #expect(a.map { $0?.name } == ["Ada Lovelace", "Grace Hopper", nil, "Ada Lovelace"])
+            #expect(a.map { $0?.mentorID } == [nil, 1, nil, nil])
+            #expect(p.map { $0.map(\.id) } == [[1, 2, 3, 4], [5, 6, 7]])
             let statements = pg.queryLog.entries.map(\.sql).filter { !$0.contains("information_schema") }
-            print(statements)
             #expect(statements.first == "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             #expect(statements.last == "COMMIT")
             #expect(statements.count == 4)
+            // The keys of each statement: the distinct keys, once each.
+            #expect(pg.queryLog.entries.compactMap(\.keyCount).sorted() == [2, 3])
+            // A second tick alone: one statement, no transaction; the cached keys are not asked again.
+            pg.queryLog.clear()
+            let again = try await withBatchContext {
+                try await authors.loadAll([3, 4])
+            }
+            #expect(again.map { $0?.name } == ["Alan Turing", "Edsger Dijkstra"])
+            #expect(pg.queryLog.entries.count == 1)
         }
     }
 
@@ -88,8 +97,116 @@ struct PostgresLoaderTests {
                 async let e = exists.loadAll([1, 2, 3, 999])
                 async let t = tags.loadAll([1, 2, 999])
                 let (pp, ll, cc, ee, tt) = try await (p, l, c, e, t)
-                print(pp.map { $0.map(\.id) }, ll.map { $0.map(\.id) }, cc, ee, tt.map { $0.map(\.name) })
+                #expect(pp.map { $0.map(\.id) } == [[1, 2], [5, 6], [8]])
+                #expect(ll.map { $0.map(\.id) } == [[4, 3], [7, 6], [9, 8]])
+                #expect(cc == [4, 2, 1, 0])
+                #expect(ee == [true, true, true, false])
+                #expect(tt.map { $0.map(\.name) } == [["history", "theory"], ["history"], []])
             }
         }
+    }
+}
+
+struct PostTag: Decodable, Sendable, Equatable {
+    let postID: Int
+    let tagID: Int
+    enum CodingKeys: String, CodingKey {
+        case postID = "post_id"
+        case tagID = "tag_id"
+    }
+}
+
+struct Comment: Decodable, Sendable, Equatable {
+    let id: Int
+    let postID: Int
+    let body: String
+    enum CodingKeys: String, CodingKey {
+        case id, body
+        case postID = "post_id"
+    }
+}
+
+@Suite("PostgreSQL loader shapes", .timeLimit(.minutes(2)), .enabled(if: postgresAvailable))
+struct PostgresShapeTests {
+    @Test("composite keys: each pair its own row, one statement binding two arrays")
+    func compositeKeys() async throws {
+        try await withBlogSource { pg, _, _ in
+            let entries = pg.loader(PostTag.self, table: "post_tags", keys: ("post_id", "tag_id"))
+            let rows = try await withBatchContext { try await entries.loadAll([(1, 1), (1, 2), (2, 1), (1, 99)]) }
+            let expected = try await pg.query(
+                "SELECT post_id, tag_id FROM post_tags WHERE (post_id, tag_id) IN ((1, 1), (1, 2), (2, 1))",
+                as: PostTag.self
+            )
+            #expect(rows.compactMap { $0 }.count == expected.count)
+            for (pair, row) in zip([(1, 1), (1, 2), (2, 1), (1, 99)], rows) {
+                #expect(row == expected.first { $0.postID == pair.0 && $0.tagID == pair.1 })
+            }
+        }
+    }
+
+    @Test("custom SQL: the SQLite statement as it is, checked with EXPLAIN before it runs")
+    func customSQL() async throws {
+        try await withBlogSource { pg, _, _ in
+            let comments = pg.sqlLoader(
+                Comment.self,
+                key: "post_id",
+                reads: ["comments"],
+                sql: "SELECT * FROM comments WHERE post_id IN (:keys) AND id > ? ORDER BY id DESC",
+                [2]
+            )
+            let groups = try await withBatchContext { try await comments.loadAll([1, 2, 999]) }
+            let direct = try await pg.query(
+                "SELECT * FROM comments WHERE post_id IN (1, 2) AND id > 2 ORDER BY id DESC",
+                as: Comment.self
+            )
+            #expect(groups[0] == direct.filter { $0.postID == 1 })
+            #expect(groups[1] == direct.filter { $0.postID == 2 })
+            #expect(groups[2] == [])
+
+            func refusal(_ sql: String, reads: [String] = ["comments"]) async -> String? {
+                let loader = pg.sqlLoader(Comment.self, key: "post_id", reads: reads, sql: sql)
+                let error = await capture { _ = try await withBatchContext { try await loader.load(1) } }
+                return (error as? PostgresSourceError).map { "\($0.code): \($0.message)" }
+            }
+            #expect(
+                await refusal("SELECT * FROM comments WHERE post_id IN (:keys); DELETE FROM comments")?
+                    .contains("';'") == true
+            )
+            #expect(
+                await refusal(
+                    "SELECT * FROM comments JOIN posts ON posts.id = comments.post_id WHERE post_id IN (:keys)"
+                )?
+                .contains("it reads posts") == true
+            )
+            #expect(
+                await refusal("SELECT * FROM comments WHERE post_id IN (:keys) FOR UPDATE")?
+                    .contains("writes or locks") == true
+            )
+            #expect(
+                await refusal("WITH d AS (DELETE FROM comments RETURNING *) SELECT * FROM d WHERE post_id IN (:keys)")?
+                    .contains("writes or locks") == true
+            )
+            #expect(
+                await refusal("SELECT * FROM comments WHERE post_id IN (:keys) OR post_id IN (:keys)")?
+                    .contains("exactly once") == true
+            )
+            #expect(await refusal("SELECT * FROM comments WHERE body = ':keys'")?.contains("exactly once") == true)
+            // Nothing was deleted by the refused statements.
+            #expect(try await pg.query("SELECT count(*) AS n FROM comments", as: Count.self) == [Count(n: 20)])
+        }
+    }
+}
+
+struct Count: Decodable, Sendable, Equatable {
+    let n: Int
+}
+
+/// Runs `body` and returns the error it throws, or nil.
+func capture(_ body: () async throws -> Void) async -> (any Error)? {
+    do {
+        try await body()
+        return nil
+    } catch {
+        return error
     }
 }

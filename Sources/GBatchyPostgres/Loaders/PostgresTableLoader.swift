@@ -41,26 +41,7 @@ public final class PostgresTableLoader<Key: PostgresKey, Row: Sendable>: KeyedLo
             cachesErrors: false,
             dispatchGroup: source.dispatchGroup,
             results: { keys in
-                let (rows, failures) = try await query.fetch(keys)
-                var answers = [Result<Row?, any Error>](repeating: .success(nil), count: keys.count)
-                var found = [Bool](repeating: false, count: keys.count)
-                for (index, row) in rows where failures[index] == nil {
-                    if found[index] {
-                        answers[index] = .failure(
-                            PostgresSourceError(
-                                .duplicateKey,
-                                "two rows have the key \(keys[index])",
-                                table: table,
-                                column: column
-                            )
-                        )
-                    } else {
-                        found[index] = true
-                        answers[index] = .success(row)
-                    }
-                }
-                for (index, error) in failures { answers[index] = .failure(error) }
-                return answers
+                oneRowPerKey(keys, try await query.fetch(keys), table: table, column: column)
             }
         )
         source.registry.register(self, tables: [table])
@@ -126,12 +107,7 @@ public final class PostgresGroupLoader<Key: PostgresKey, Row: Sendable>: KeyedLo
             caching: caching,
             cachesErrors: false,
             dispatchGroup: source.dispatchGroup,
-            results: { keys in
-                let (rows, failures) = try await query.fetch(keys)
-                var groups = [[Row]](repeating: [], count: keys.count)
-                for (index, row) in rows { groups[index].append(row) }
-                return groups.indices.map { index in failures[index].map { .failure($0) } ?? .success(groups[index]) }
-            }
+            results: { keys in rowsPerKey(keys.count, try await query.fetch(keys)) }
         )
         source.registry.register(self, tables: [query.table] + (query.shape.through.map { [$0.table] } ?? []))
     }
@@ -197,3 +173,37 @@ public final class PostgresAggregateLoader<Key: PostgresKey, Value: Sendable>: K
 public typealias PostgresCountLoader<Key: PostgresKey> = PostgresAggregateLoader<Key, Int>
 /// A loader of whether each key has a row.
 public typealias PostgresExistsLoader<Key: PostgresKey> = PostgresAggregateLoader<Key, Bool>
+
+/// Each key's one row (`nil` when it has none) from the rows a batch read: a key with two rows fails with
+/// ``PostgresSourceError/Code/duplicateKey``, a key whose row failed to decode with its error.
+func oneRowPerKey<Key, Row>(
+    _ keys: [Key],
+    _ fetched: (rows: [(index: Int, row: Row)], failures: [Int: any Error]),
+    table: String,
+    column: String
+) -> [Result<Row?, any Error>] {
+    var answers = [Result<Row?, any Error>](repeating: .success(nil), count: keys.count)
+    var found = [Bool](repeating: false, count: keys.count)
+    for (index, row) in fetched.rows where fetched.failures[index] == nil {
+        if found[index] {
+            answers[index] = .failure(
+                PostgresSourceError(.duplicateKey, "two rows have the key \(keys[index])", table: table, column: column)
+            )
+        } else {
+            found[index] = true
+            answers[index] = .success(row)
+        }
+    }
+    for (index, error) in fetched.failures { answers[index] = .failure(error) }
+    return answers
+}
+
+/// Each key's rows, in the order read (`[]` when it has none), or the error of a row of it that failed to decode.
+func rowsPerKey<Row>(
+    _ count: Int,
+    _ fetched: (rows: [(index: Int, row: Row)], failures: [Int: any Error])
+) -> [Result<[Row], any Error>] {
+    var groups = [[Row]](repeating: [], count: count)
+    for (index, row) in fetched.rows { groups[index].append(row) }
+    return groups.indices.map { index in fetched.failures[index].map { .failure($0) } ?? .success(groups[index]) }
+}
