@@ -66,10 +66,12 @@ func withBlogSource<R: Sendable>(
     try endpoint.psql("CREATE DATABASE \(name) TEMPLATE blog")
     defer { _ = try? endpoint.psql("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
     let client = PostgresClient(configuration: endpoint.configuration(database: name))
+    let replica = readClient ? PostgresClient(configuration: endpoint.configuration(database: name)) : nil
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await client.run() }
+        if let replica { group.addTask { await replica.run() } }
         defer { group.cancelAll() }
-        let source = PostgresSource(client: client)
+        let source = PostgresSource(client: client, readClient: replica)
         return try await body(source, endpoint, name)
     }
 }

@@ -19,6 +19,7 @@ extension PostgresSource {
     /// - Returns: What `body` returns.
     /// - Throws: ``PostgresSourceError`` (a constraint violation is `.server` with its SQLSTATE), or what `body`
     ///   throws; nothing of the transaction is then visible and no cache is touched.
+    @discardableResult
     public func write<T: Sendable>(_ body: (PostgresWriteTransaction) async throws -> T) async throws -> T {
         let (value, written) = try await client.withConnection { connection in
             let transaction = PostgresWriteTransaction(source: self, connection: connection)
