@@ -4,7 +4,7 @@ import GBatchy
 /// loaded concurrently in a context, each key with its own cursor and page size.
 ///
 /// Create it once with ``SQLiteSource/pageLoader(_:table:key:orderBy:descending:caching:maxBatchSize:name:)``. Each
-/// request `load(key, first:, after:)` answers a ``RowPage``: at most `first` rows after the cursor, in `orderBy`
+/// request `load(key, first:, after:)` answers a `RowPage`: at most `first` rows after the cursor, in `orderBy`
 /// order (ties broken by the table's primary key, or its `rowid` when it has none), whether more follow, and the
 /// cursor of the last row. The requests of a batch are bound as one JSON array of `[key, first, cursor]` and
 /// answered by one statement, which numbers each key's rows after its cursor with a window function and keeps
@@ -20,7 +20,7 @@ import GBatchy
 /// ```
 ///
 /// Keys match as in ``GroupLoader``; the schema is checked and followed as in ``TableLoader``. A cursor holds the
-/// row's `orderBy` and tie-break values (``PageCursor``): pages walked with `endCursor` visit every row once, even
+/// row's `orderBy` and tie-break values (`PageCursor`): pages walked with `endCursor` visit every row once, even
 /// while rows are inserted before the cursor. `NULL` `orderBy` values sort first (last when descending), as in
 /// SQLite. `REAL` values travel as 20 significant digits; `BLOB` values cannot be cursors (the query fails).
 ///
@@ -109,9 +109,9 @@ public final class PageLoader<Key: SQLiteKey, Row: Decodable & Sendable>: KeyedL
     /// - Parameters:
     ///   - key: The key.
     ///   - first: The most rows the page holds (0 or more).
-    ///   - after: The cursor the page starts after (a previous page's ``RowPage/endCursor``), or `nil` for the first.
+    ///   - after: The cursor the page starts after (a previous page's `RowPage/endCursor`), or `nil` for the first.
     /// - Returns: The page.
-    /// - Throws: ``PageLoaderError`` for a negative `first` or a cursor that is not this loader's, or what the
+    /// - Throws: `PageLoaderError` for a negative `first` or a cursor that is not this loader's, or what the
     ///   batch throws.
     @inlinable
     public nonisolated(nonsending) func load(_ key: Key, first: Int, after: PageCursor? = nil) async throws

@@ -45,7 +45,7 @@ public struct PageLoaderError: Error, Sendable, Hashable, CustomStringConvertibl
     /// The loader's table, when known.
     public let table: String?
 
-    static func malformedCursor(_ text: String, table: String? = nil) -> PageLoaderError {
+    package static func malformedCursor(_ text: String, table: String? = nil) -> PageLoaderError {
         let shown = text.replacingOccurrences(of: "\0", with: "\\0")
         return PageLoaderError(
             code: .malformedCursor,
@@ -54,13 +54,13 @@ public struct PageLoaderError: Error, Sendable, Hashable, CustomStringConvertibl
         )
     }
 
-    static func invalidPageSize(_ first: Int, table: String) -> PageLoaderError {
+    package static func invalidPageSize(_ first: Int, table: String) -> PageLoaderError {
         PageLoaderError(code: .invalidPageSize, value: "\(first)", table: table)
     }
 
     /// A sentence naming the cursor or size and the table.
     public var description: String {
-        let loader = table.map { " for the page loader of \(quoted($0))" } ?? ""
+        let loader = table.map { " for the page loader of \"\($0.replacingOccurrences(of: "\"", with: "\"\"").replacingOccurrences(of: "\0", with: "\\0"))\"" } ?? ""
         switch code {
         case .malformedCursor:
             return "the cursor \(value.debugDescription) is not a page cursor\(loader): pass an endCursor this loader"

@@ -17,12 +17,13 @@ import Foundation
 ///
 /// `PageCursor` is a `Sendable` value.
 public struct PageCursor: Hashable, Sendable, CustomStringConvertible {
-    /// The JSON array of the row's values, exactly as sent to SQLite.
-    let json: String
+    /// The JSON array of the row's values, exactly as sent to the database.
+    package let json: String
     /// How many values the array holds.
-    let width: Int
+    package let width: Int
 
-    init(json: String, width: Int) {
+    /// A cursor of `width` values, `json` their JSON array.
+    package init(json: String, width: Int) {
         self.json = json
         self.width = width
     }

@@ -14,4 +14,11 @@ public struct RowPage<Row: Sendable>: Sendable {
     public let hasNextPage: Bool
     /// The cursor of the page's last row, or `nil` for an empty page: pass it as `after` for the next page.
     public let endCursor: PageCursor?
+
+    /// A page of `rows`, `hasNextPage` when the key has more, ending at `endCursor`.
+    package init(rows: [Row], hasNextPage: Bool, endCursor: PageCursor?) {
+        self.rows = rows
+        self.hasNextPage = hasNextPage
+        self.endCursor = endCursor
+    }
 }
