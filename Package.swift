@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "GBatchy", targets: ["GBatchy"]),
         .library(name: "GBatchySQL", targets: ["GBatchySQL"]),
+        .library(name: "GBatchyPostgresTesting", targets: ["GBatchyPostgresTesting"]),
         .executable(name: "gbatchy-demo", targets: ["GBatchyDemo"]),
     ],
     dependencies: [
@@ -30,6 +31,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Starts throwaway PostgreSQL servers for tests, the demo and benchmarks: Foundation only, no driver.
+        .target(name: "GBatchyPostgresTesting"),
         .executableTarget(
             name: "GBatchyDemo",
             dependencies: ["GBatchy", "GBatchySQL"]
@@ -39,6 +42,7 @@ let package = Package(
             name: "GBatchySQLTests",
             dependencies: ["GBatchy", "GBatchySQL", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "GBatchyPostgresTestingTests", dependencies: ["GBatchyPostgresTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )
