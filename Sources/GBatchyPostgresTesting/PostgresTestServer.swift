@@ -436,7 +436,7 @@ public final class PostgresTestServer: Sendable {
 
     /// Stops the server at once (`pg_ctl stop -m immediate`: the data is thrown away anyway) and removes its folder.
     ///
-    /// Calling it again does nothing.
+    /// Calling it again, or from several tasks at once, stops it once; the other calls do nothing.
     ///
     /// ```swift
     /// try server.stop()
@@ -445,10 +445,17 @@ public final class PostgresTestServer: Sendable {
     ///
     /// - Throws: ``PostgresTestServerError/stopFailed(output:)`` when the server still runs (the folder stays).
     public func stop() throws(PostgresTestServerError) {
-        let wasStopped = stopped.withLock { $0 }
+        let wasStopped = stopped.withLock { stopped in
+            defer { stopped = true }
+            return stopped
+        }
         if wasStopped { return }
-        try stopNow()
-        stopped.withLock { $0 = true }
+        do {
+            try stopNow()
+        } catch {
+            stopped.withLock { $0 = false }
+            throw error
+        }
     }
 
     private func stopNow() throws(PostgresTestServerError) {

@@ -67,6 +67,17 @@ struct PostgresTestServerTests {
         )
     }
 
+    @Test("a server nobody stopped is stopped and removed when its last reference goes away")
+    func stoppedOnRelease() async throws {
+        var server: PostgresTestServer? = try await PostgresTestServer.start()
+        let folder = server?.socketDirectory ?? ""
+        let pid = try server?.psql("SELECT pg_backend_pid()") ?? ""
+        #expect(FileManager.default.fileExists(atPath: folder))
+        #expect(!pid.isEmpty)
+        server = nil
+        #expect(!FileManager.default.fileExists(atPath: folder))
+    }
+
     @Test("a failing statement throws psql's error, naming the database")
     func psqlError() async throws {
         let server = try await PostgresTestServer.start()
