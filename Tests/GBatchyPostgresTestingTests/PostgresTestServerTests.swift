@@ -186,7 +186,9 @@ struct PostgresTestServerTests {
         }
     }
 
-    @Test("two servers started at once have their own folders and ports; loopback TCP listens on 127.0.0.1")
+    @Test(
+        "two servers started at once have their own folders and ports; loopback TCP listens on 127.0.0.1 and serves as an external endpoint"
+    )
     func concurrentStarts() async throws {
         async let first = PostgresTestServer.start()
         async let second = PostgresTestServer.start(listening: .loopbackTCP)
@@ -199,5 +201,18 @@ struct PostgresTestServerTests {
         #expect(servers[1].connection.host == "127.0.0.1")
         #expect(try servers[1].psql("SHOW listen_addresses") == "127.0.0.1")
         #expect(try servers[1].psql("SHOW port") == String(servers[1].port))
+
+        // The TCP server's URL as GBATCHY_POSTGRES_URL: an external endpoint, used over TCP, never stopped here.
+        let endpoint = try await PostgresTestEndpoint.from(
+            environment: ["GBATCHY_POSTGRES_URL": servers[1].url],
+            listening: .unixSocket
+        )
+        #expect(endpoint.connection == servers[1].connection)
+        try endpoint.createDatabase("external")
+        try endpoint.loadFixture("blog", into: "external", fixturesDirectory: fixturesDirectory)
+        #expect(try endpoint.psql("SELECT count(*) FROM post_tags", in: "external") == "16")
+        #expect(try endpoint.psql("SELECT inet_server_addr()") == "127.0.0.1")
+        try endpoint.stop()
+        #expect(try servers[1].psql("SELECT 1") == "1")
     }
 }
