@@ -460,7 +460,7 @@ public final class PostgresTestServer: Sendable {
 
     private func stopNow() throws(PostgresTestServerError) {
         let output = try pgCtl(["-m", "immediate", "-w", "-t", "30", "-s", "stop"])
-        if output.status != 0, FileManager.default.fileExists(atPath: dataDirectory + "/postmaster.pid") {
+        if output.status != 0, postmasterIsRunning {
             throw .stopFailed(output: output.combined)
         }
         do {
@@ -468,6 +468,15 @@ public final class PostgresTestServer: Sendable {
         } catch {
             throw .temporaryFolderFailed(path: socketDirectory, reason: "cannot remove it: \(error)")
         }
+    }
+
+    /// Whether the process named in `data/postmaster.pid` exists (a server killed with `SIGKILL` leaves the file).
+    private var postmasterIsRunning: Bool {
+        guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
+            let line = text.split(separator: "\n").first,
+            let pid = pid_t(line.trimmingCharacters(in: .whitespaces)), pid > 0
+        else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
     }
 
     /// Restarts the server (`pg_ctl restart -m fast`) with the same folder, socket, port and data, and waits until it

@@ -78,6 +78,26 @@ struct PostgresTestServerTests {
         #expect(!FileManager.default.fileExists(atPath: folder))
     }
 
+    @Test("a server killed with SIGKILL (it leaves postmaster.pid) still stops cleanly")
+    func stopAfterKill() async throws {
+        let server = try await PostgresTestServer.start()
+        defer { try? server.stop() }
+        let pidFile = try String(contentsOfFile: server.socketDirectory + "/data/postmaster.pid", encoding: .utf8)
+        let pid = try #require(pidFile.split(separator: "\n").first.flatMap { pid_t($0) })
+        #expect(kill(pid, SIGKILL) == 0)
+        // The postmaster is not our child: wait (bounded) until init has reaped it.
+        var polls = 0
+        while kill(pid, 0) == 0 && polls < 500 {
+            polls += 1
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(kill(pid, 0) != 0, "the killed postmaster \(pid) is gone")
+        #expect(FileManager.default.fileExists(atPath: server.socketDirectory + "/data/postmaster.pid"))
+        #expect(throws: PostgresTestServerError.self) { try server.psql("SELECT 1") }
+        try server.stop()
+        #expect(!FileManager.default.fileExists(atPath: server.socketDirectory))
+    }
+
     @Test("a failing statement throws psql's error, naming the database")
     func psqlError() async throws {
         let server = try await PostgresTestServer.start()
