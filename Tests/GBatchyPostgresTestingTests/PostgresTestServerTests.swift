@@ -16,17 +16,21 @@ func serverTestsRun() -> Bool {
     return availability.runsTests
 }
 
+extension Trait where Self == ConditionTrait {
+    /// Runs the suite when servers can start, skips it with the reason when not, runs it (so that it fails) when
+    /// `GBATCHY_REQUIRE_POSTGRES=1`: the rule of ``PostgresTestServer/availability``.
+    static var whenPostgresServersCanStart: Self {
+        .enabled(if: serverTestsRun(), Comment(rawValue: PostgresTestServer.availability.description))
+    }
+}
+
 /// Seconds since `start`.
 func seconds(since start: ContinuousClock.Instant) -> Double {
     let elapsed = ContinuousClock.now - start
     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 }
 
-@Suite(
-    "Test server",
-    .timeLimit(.minutes(2)),
-    .enabled(if: serverTestsRun(), Comment(rawValue: PostgresTestServer.availability.description))
-)
+@Suite("Test server", .timeLimit(.minutes(2)), .whenPostgresServersCanStart)
 struct PostgresTestServerTests {
     @Test("starts, answers psql, keeps its data across a restart, stops and removes its folder")
     func lifecycle() async throws {
