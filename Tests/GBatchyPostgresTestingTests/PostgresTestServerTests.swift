@@ -9,18 +9,18 @@ let fixturesDirectory = URL(fileURLWithPath: #filePath)
     .appendingPathComponent("Fixtures", isDirectory: true)
 
 /// Whether the server tests run: the shared rule (skip without binaries, fail when `GBATCHY_REQUIRE_POSTGRES=1`),
-/// printing the reason when they skip.
-func serverTestsRun() -> Bool {
+/// decided once, printing the reason when they skip.
+let serverTestsRun: Bool = {
     let availability = PostgresTestServer.availability
     if !availability.runsTests { print(availability) }
     return availability.runsTests
-}
+}()
 
 extension Trait where Self == ConditionTrait {
     /// Runs the suite when servers can start, skips it with the reason when not, runs it (so that it fails) when
     /// `GBATCHY_REQUIRE_POSTGRES=1`: the rule of ``PostgresTestServer/availability``.
     static var whenPostgresServersCanStart: Self {
-        .enabled(if: serverTestsRun(), Comment(rawValue: PostgresTestServer.availability.description))
+        .enabled(if: serverTestsRun, Comment(rawValue: PostgresTestServer.availability.description))
     }
 }
 
