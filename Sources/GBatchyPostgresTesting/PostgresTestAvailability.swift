@@ -6,10 +6,13 @@
 /// ``PostgresTestServerError/binariesNotFound(_:)``.
 ///
 /// ```swift
-/// @Suite(
-///     "Postgres loaders", .timeLimit(.minutes(1)),
-///     .enabled(if: PostgresTestServer.availability.runsTests, Comment(rawValue: PostgresTestServer.availability.description))
-/// )
+/// extension Trait where Self == ConditionTrait {
+///     static var whenPostgresServersCanStart: Self {
+///         let availability = PostgresTestServer.availability
+///         return .enabled(if: availability.runsTests, Comment(rawValue: availability.description))
+///     }
+/// }
+/// @Suite("Postgres loaders", .timeLimit(.minutes(1)), .whenPostgresServersCanStart)
 /// struct PostgresLoaderTests { … }
 /// ```
 public enum PostgresTestAvailability: Sendable, Equatable, CustomStringConvertible {

@@ -136,10 +136,9 @@ public final class PostgresTestServer: Sendable {
     /// ``PostgresTestAvailability``). Reads `GBATCHY_POSTGRES_BIN` and `GBATCHY_REQUIRE_POSTGRES`.
     ///
     /// ```swift
-    /// @Suite(
-    ///     "Postgres", .timeLimit(.minutes(1)),
-    ///     .enabled(if: PostgresTestServer.availability.runsTests, Comment(rawValue: PostgresTestServer.availability.description))
-    /// )
+    /// let availability = PostgresTestServer.availability
+    /// if !availability.runsTests { print(availability) }  // the reason the suite skips
+    /// // In a trait: .enabled(if: availability.runsTests, Comment(rawValue: availability.description))
     /// ```
     public static var availability: PostgresTestAvailability {
         PostgresTestAvailability.forServers(environment: ProcessInfo.processInfo.environment)
