@@ -21,7 +21,8 @@ import Synchronization
 /// ``psql(_:in:)``, ``createDatabase(_:)``, ``loadFixture(_:into:fixturesDirectory:)``, ``restart()`` and ``stop()``
 /// wait for the tool they run, blocking the calling thread (from a few milliseconds to half a second).
 ///
-/// The server is stopped and its folder removed by ``stop()`` or, failing that, when the last reference goes away.
+/// The server is stopped and its folder removed by ``stop()`` or, failing that, when the last reference goes away,
+/// or at the latest when the process exits normally.
 ///
 /// ```swift
 /// let server = try await PostgresTestServer.start()
@@ -225,6 +226,9 @@ public final class PostgresTestServer: Sendable {
                     try? server.stop()
                     throw error
                 }
+                let stopCommand = runAs + [binaries.pgCtl, "-D", server.dataDirectory, "-m", "immediate", "-s", "stop"]
+                running.withLock { $0[folder] = stopCommand }
+                _ = exitHandler
                 return server
             }
         } catch {
@@ -238,7 +242,7 @@ public final class PostgresTestServer: Sendable {
 
     /// Puts a new cluster at `destination`: a copy (`cp -a`, owner and modes kept) of this process's template, made by
     /// `initdb` on first use. Copying takes a tenth of `initdb`'s time. The templates are removed when the process
-    /// exits normally (`atexit`).
+    /// exits normally (``cleanUpAtExit()``).
     private static func copyTemplateCluster(
         to destination: String,
         binaries: PostgresBinaries,
@@ -264,7 +268,7 @@ public final class PostgresTestServer: Sendable {
                 try? FileManager.default.removeItem(atPath: folder)
                 throw .initdbFailed(output: initdb.combined)
             }
-            if cache.isEmpty { atexit { PostgresTestServer.removeTemplates() } }
+            _ = exitHandler
             cache[binaries.directory] = data
             return data
         }
@@ -283,14 +287,38 @@ public final class PostgresTestServer: Sendable {
         }
     }
 
-    /// Removes the `initdb` templates (at exit).
-    static func removeTemplates() {
-        let folders = templates.withLock { cache in
-            let folders = cache.values.map { ($0 as NSString).deletingLastPathComponent }
-            cache = [:]
-            return folders
+    /// The servers of this process that are not stopped: folder → the `pg_ctl stop` command line, for the exit
+    /// handler.
+    static let running = Mutex<[String: [String]]>([:])
+
+    /// Registers ``cleanUpAtExit()`` with `atexit`, once.
+    static let exitHandler: Void = {
+        atexit { PostgresTestServer.cleanUpAtExit() }
+    }()
+
+    /// At a normal exit: stops the servers nobody stopped (a test that timed out, a leaked reference) and removes
+    /// their folders and the `initdb` templates, so that no server outlives the process that started it.
+    static func cleanUpAtExit() {
+        let servers = running.withLock { servers in
+            defer { servers = [:] }
+            return servers
         }
-        for folder in folders { try? FileManager.default.removeItem(atPath: folder) }
+        for (folder, command) in servers {
+            guard let executable = command.first else { continue }
+            let url = URL(fileURLWithPath: folder, isDirectory: true)
+            _ = try? ProcessRunner.run(
+                executable,
+                Array(command.dropFirst()),
+                workingDirectory: url,
+                scratchDirectory: url
+            )
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        let templateFolders = templates.withLock { cache in
+            defer { cache = [:] }
+            return cache.values.map { ($0 as NSString).deletingLastPathComponent }
+        }
+        for folder in templateFolders { try? FileManager.default.removeItem(atPath: folder) }
     }
 
     /// When running as root: the `postgres` user's ids and `runuser`; `nil` when not root.
@@ -462,6 +490,7 @@ public final class PostgresTestServer: Sendable {
         if output.status != 0, postmasterIsRunning {
             throw .stopFailed(output: output.combined)
         }
+        Self.running.withLock { $0[socketDirectory] = nil }
         do {
             try FileManager.default.removeItem(atPath: socketDirectory)
         } catch {

@@ -82,6 +82,37 @@ struct PostgresTestServerTests {
         #expect(!FileManager.default.fileExists(atPath: folder))
     }
 
+    @Test("a process that exits without stopping its server stops it and removes its folder and the template")
+    func stoppedAtExit() async throws {
+        let result = try await #require(processExitsWith: .success, observing: [\.standardOutputContent]) {
+            let server = try await PostgresTestServer.start()
+            let pidFile = try String(contentsOfFile: server.socketDirectory + "/data/postmaster.pid", encoding: .utf8)
+            let template = PostgresTestServer.templates.withLock { $0.values.first ?? "" }
+            print("folder=\(server.socketDirectory)")
+            print("template=\(template)")
+            print("pid=\(pidFile.split(separator: "\n").first ?? "")")
+            withExtendedLifetime(server) { exit(0) }
+        }
+        var printed: [String: String] = [:]
+        for line in String(decoding: result.standardOutputContent, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { printed[parts[0]] = parts[1] }
+        }
+        let folder = try #require(printed["folder"])
+        let template = try #require(printed["template"])
+        let pid = try #require(printed["pid"].flatMap { pid_t($0) })
+        #expect(folder.hasPrefix("/") && template.hasPrefix("/"))
+        #expect(!FileManager.default.fileExists(atPath: folder))
+        #expect(!FileManager.default.fileExists(atPath: template))
+        // pg_ctl stop -w returned only once the postmaster was gone; init may not have reaped it yet.
+        var polls = 0
+        while kill(pid, 0) == 0 && polls < 500 {
+            polls += 1
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(kill(pid, 0) != 0, "the postmaster \(pid) of the exited process is gone")
+    }
+
     @Test("a server killed with SIGKILL (it leaves postmaster.pid) still stops cleanly")
     func stopAfterKill() async throws {
         let server = try await PostgresTestServer.start()
