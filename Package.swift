@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "GBatchy", targets: ["GBatchy"]),
         .library(name: "GBatchySQL", targets: ["GBatchySQL"]),
         .library(name: "GBatchyPostgres", targets: ["GBatchyPostgres"]),
+        .library(name: "GBatchyPostgresTesting", targets: ["GBatchyPostgresTesting"]),
         .executable(name: "gbatchy-demo", targets: ["GBatchyDemo"]),
     ],
     dependencies: [
@@ -46,6 +47,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Starts throwaway PostgreSQL servers for tests, the demo and benchmarks: Foundation only, no driver.
+        .target(name: "GBatchyPostgresTesting"),
         .executableTarget(
             name: "GBatchyDemo",
             dependencies: ["GBatchy", "GBatchySQL"]
@@ -62,10 +65,12 @@ let package = Package(
             dependencies: [
                 "GBatchy",
                 "GBatchyPostgres",
+                "GBatchyPostgresTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "GBatchyPostgresTestingTests", dependencies: ["GBatchyPostgresTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )
