@@ -63,7 +63,11 @@ struct PsqlRunner: Sendable {
         let safeName = String(name.map { $0.isLetter || $0.isNumber ? $0 : "_" })
         let id = UUID().uuidString.prefix(8)
         var files: [URL] = []
-        defer { for file in files { try? FileManager.default.removeItem(at: file) } }
+        defer {
+            for file in files where file.path.hasPrefix(scratchDirectory.path) {
+                try? FileManager.default.removeItem(at: file)
+            }
+        }
         for part in ["schema", "data"] {
             let source = folder.appendingPathComponent("\(part).sql")
             let text: String
@@ -80,6 +84,10 @@ struct PsqlRunner: Sendable {
                 throw .temporaryFolderFailed(path: file.path, reason: "\(error)")
             }
         }
+        // A fixture's `postgres.sql`, when it has one, gives columns the PostgreSQL types SQLite has no name for
+        // (timestamps, booleans), in the same transaction.
+        let types = folder.appendingPathComponent("postgres.sql")
+        if FileManager.default.fileExists(atPath: types.path) { files.append(types) }
         let reset = scratchDirectory.appendingPathComponent("\(safeName)-\(id).identities.sql")
         files.append(reset)
         do {

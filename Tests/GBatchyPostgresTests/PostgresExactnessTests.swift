@@ -9,11 +9,7 @@ struct Handle: Decodable, Sendable, Equatable {
     let handle: String
 }
 
-@Suite(
-    "PostgreSQL exactness: keys, identifiers, writes, drift",
-    .timeLimit(.minutes(2)),
-    .enabled(if: postgresAvailable)
-)
+@Suite("PostgreSQL exactness", .timeLimit(.minutes(2)), .whenPostgresIsAvailable)
 struct PostgresExactnessTests {
     @Test("odd keys: canonically equivalent text stays apart, NUL and huge keys answer nil, every key its own row")
     func oddKeys() async throws {
@@ -143,14 +139,14 @@ struct PostgresExactnessTests {
         try await withBlogSource { pg, endpoint, database in
             let authors = pg.loader(Author.self, table: "authors", key: "id")
             #expect(try await withBatchContext { try await authors.load(1) }?.name == "Ada Lovelace")
-            try endpoint.psql("ALTER TABLE authors DROP COLUMN name", database: database)
+            try endpoint.psql("ALTER TABLE authors DROP COLUMN name", in: database)
             let error = await capture { _ = try await withBatchContext { try await authors.load(2) } }
             #expect((error as? PostgresSourceError)?.code == .unknownColumn)
             #expect((error as? PostgresSourceError)?.column == "name")
-            try endpoint.psql("ALTER TABLE authors ADD COLUMN name text NOT NULL DEFAULT 'back'", database: database)
+            try endpoint.psql("ALTER TABLE authors ADD COLUMN name text NOT NULL DEFAULT 'back'", in: database)
             #expect(try await withBatchContext { try await authors.load(2) }?.name == "back")
             // An optional column dropped decodes as nil.
-            try endpoint.psql("ALTER TABLE authors DROP COLUMN mentor_id", database: database)
+            try endpoint.psql("ALTER TABLE authors DROP COLUMN mentor_id", in: database)
             #expect(try await withBatchContext { try await authors.load(4) }?.mentorID == nil)
         }
     }

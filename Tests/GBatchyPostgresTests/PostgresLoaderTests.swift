@@ -29,7 +29,7 @@ struct Tag: Decodable, Sendable, Equatable {
     let name: String
 }
 
-@Suite("PostgreSQL loaders", .timeLimit(.minutes(2)), .enabled(if: postgresAvailable))
+@Suite("PostgreSQL loaders", .timeLimit(.minutes(2)), .whenPostgresIsAvailable)
 struct PostgresLoaderTests {
     @Test("one statement per loader per tick, each key its own row")
     func byKey() async throws {
@@ -126,7 +126,7 @@ struct Comment: Decodable, Sendable, Equatable {
     }
 }
 
-@Suite("PostgreSQL loader shapes", .timeLimit(.minutes(2)), .enabled(if: postgresAvailable))
+@Suite("PostgreSQL loader shapes", .timeLimit(.minutes(2)), .whenPostgresIsAvailable)
 struct PostgresShapeTests {
     @Test("composite keys: each pair its own row, one statement binding two arrays")
     func compositeKeys() async throws {
