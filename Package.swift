@@ -51,7 +51,10 @@ let package = Package(
         .target(name: "GBatchyPostgresTesting"),
         .executableTarget(
             name: "GBatchyDemo",
-            dependencies: ["GBatchy", "GBatchySQL"]
+            dependencies: [
+                "GBatchy", "GBatchySQL", "GBatchyPostgres", "GBatchyPostgresTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(name: "GBatchyTests", dependencies: ["GBatchy"]),
         .testTarget(

@@ -5,6 +5,8 @@ import Foundation
 enum DemoCommand: Equatable {
     /// No argument: the blog front page (``FrontPage``).
     case frontPage
+    /// `--postgres`: the front page's batched request on PostgreSQL (``PostgresFrontPage``).
+    case frontPagePostgres
     /// `seed`: the example of gbatchy's README (``SeedExample``).
     case seed
     /// `chinook`: albums of the Chinook dataset (``ChinookAlbums``).
@@ -24,6 +26,8 @@ enum DemoCommand: Equatable {
 
         commands:
           (none)             the blog front page, built naively and through table loaders, with its queries
+          --postgres         the same front page through the same loaders on PostgreSQL: a throwaway server the
+                             demo starts (or the one of GBATCHY_POSTGRES_URL), with the statements of each tick
           seed               the example of gbatchy's README, line for line
           chinook            40 Chinook albums with their artists and genres, loaded in three ticks
           shapes             Chinook playlists, their tracks, top 3 per album, counts per genre: the loader shapes
@@ -40,6 +44,9 @@ enum DemoCommand: Equatable {
         guard let command = arguments.first else { return .frontPage }
         let operands = arguments.dropFirst()
         switch command {
+        case "--postgres":
+            try expectNothing(after: command, in: operands)
+            return .frontPagePostgres
         case "seed", "chinook", "shapes":
             try expectNothing(after: command, in: operands)
             return command == "seed" ? .seed : command == "chinook" ? .chinook : .shapes

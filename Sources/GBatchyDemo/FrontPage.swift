@@ -51,25 +51,43 @@ enum FrontPage {
         return entries
     }
 
-    /// The loaders of the batched request, declared once.
-    struct Loaders: Sendable {
-        let authors: TableLoader<Int?, Author>
-        let tagsOfPost: GroupLoader<Int, PostTag>
-        let tags: TableLoader<Int, Tag>
-        let commentsOfPost: GroupLoader<Int, Comment>
+    /// The loaders of the batched request, declared once, on either backend: the request below does not know which.
+    struct Loaders<Authors: KeyedLoader, TagsOfPost: KeyedLoader, Tags: KeyedLoader, CommentsOfPost: KeyedLoader>:
+        Sendable
+    where
+        Authors.Key == Int?, Authors.Value == Author?, TagsOfPost.Key == Int, TagsOfPost.Value == [PostTag],
+        Tags.Key == Int, Tags.Value == Tag?, CommentsOfPost.Key == Int, CommentsOfPost.Value == [Comment]
+    {
+        let authors: Authors
+        let tagsOfPost: TagsOfPost
+        let tags: Tags
+        let commentsOfPost: CommentsOfPost
+    }
 
-        init(_ db: SQLiteSource) {
-            authors = db.loader(Author.self, table: "authors", key: "id")
-            tagsOfPost = db.groupLoader(PostTag.self, table: "post_tags", key: "post_id", orderBy: "tag_id")
-            tags = db.loader(Tag.self, table: "tags", key: "id")
-            commentsOfPost = db.groupLoader(Comment.self, table: "comments", key: "post_id", orderBy: "id")
-        }
+    /// The SQLite loaders.
+    static func loaders(_ db: SQLiteSource) -> Loaders<
+        TableLoader<Int?, Author>, GroupLoader<Int, PostTag>, TableLoader<Int, Tag>, GroupLoader<Int, Comment>
+    > {
+        Loaders(
+            authors: db.loader(Author.self, table: "authors", key: "id"),
+            tagsOfPost: db.groupLoader(PostTag.self, table: "post_tags", key: "post_id", orderBy: "tag_id"),
+            tags: db.loader(Tag.self, table: "tags", key: "id"),
+            commentsOfPost: db.groupLoader(Comment.self, table: "comments", key: "post_id", orderBy: "id")
+        )
     }
 
     /// The batched request: the same code shape, one row at a time, but every load of a tick is one query.
-    static func batched(_ db: SQLiteSource, _ loaders: Loaders) async throws -> [FrontPageEntry] {
-        let posts = try await db.query(publishedPosts, as: Post.self)
-        return try await withBatchContext {
+    static func batched(_ db: SQLiteSource, _ loaders: Loaders<some Any, some Any, some Any, some Any>) async throws
+        -> [FrontPageEntry]
+    {
+        try await batched(posts: db.query(publishedPosts, as: Post.self), loaders)
+    }
+
+    /// The batched request for `posts`, on the backend of `loaders`.
+    static func batched(posts: [Post], _ loaders: Loaders<some Any, some Any, some Any, some Any>) async throws
+        -> [FrontPageEntry]
+    {
+        try await withBatchContext {
             try await pmap(posts) { post in
                 async let writer = loaders.authors.load(post.authorID)
                 async let links = loaders.tagsOfPost.load(post.id)
@@ -120,7 +138,7 @@ enum FrontPage {
     }
 
     private static func run(on db: SQLiteSource) async throws {
-        let loaders = Loaders(db)
+        let loaders = loaders(db)
 
         func isQuery(_ entry: QueryLog.Entry) -> Bool {
             !["BEGIN", "BEGIN DEFERRED", "COMMIT"].contains(entry.sql) && !entry.sql.contains("pragma_table_xinfo")

@@ -21,4 +21,6 @@ case .shapes:
     try await ChinookShapes.run()
 case .frontPage:
     try await FrontPage.run()
+case .frontPagePostgres:
+    try await PostgresFrontPage.run()
 }

@@ -76,3 +76,16 @@ public struct PostgresTextKey: Hashable, Sendable, CustomStringConvertible {
     /// The text, quoted.
     public var description: String { String(reflecting: text) }
 }
+
+extension Optional: PostgresKey where Wrapped: PostgresKey {
+    /// `nil`, or the wrapped key's identity.
+    public var postgresIdentity: Wrapped.PostgresIdentity? { map(\.postgresIdentity) }
+    /// The wrapped key's value; `nil` (which no row's key equals, as `= NULL` is never true) is not sent.
+    public static func postgresElement(_ identity: Wrapped.PostgresIdentity?) -> Wrapped.PostgresElement? {
+        identity.flatMap(Wrapped.postgresElement)
+    }
+    /// The identity of the value read back.
+    public static func postgresIdentity(of element: Wrapped.PostgresElement) -> Wrapped.PostgresIdentity? {
+        Wrapped.postgresIdentity(of: element)
+    }
+}
