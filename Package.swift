@@ -69,6 +69,7 @@ let package = Package(
                 "GBatchy",
                 "GBatchyPostgres",
                 "GBatchyPostgresTesting",
+                "GBatchySQLCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,6 +1,7 @@
 import Foundation
 import GBatchy
 import GBatchyPostgres
+import GBatchySQLCore
 import PostgresNIO
 import Testing
 
@@ -208,5 +209,69 @@ func capture(_ body: () async throws -> Void) async -> (any Error)? {
         return nil
     } catch {
         return error
+    }
+}
+
+@Suite("PostgreSQL pages", .timeLimit(.minutes(2)), .whenPostgresIsAvailable)
+struct PostgresPageTests {
+    @Test("every key its own size and cursor in one statement; walking the pages gives every row once, in order")
+    func pages() async throws {
+        try await withBlogSource { pg, _, _ in
+            let byID = pg.pageLoader(Post.self, table: "posts", key: "author_id", orderBy: "id")
+            let byScore = pg.pageLoader(Post.self, table: "posts", key: "author_id", orderBy: "score", descending: true)
+            pg.queryLog.clear()
+            let (first, other) = try await withBatchContext {
+                async let first = byID.load(1, first: 2)
+                async let other = byID.load(2, first: 5)
+                return try await (first, other)
+            }
+            #expect(first.rows.map(\.id) == [1, 2])
+            #expect(first.hasNextPage)
+            #expect(other.rows.map(\.id) == [5, 6, 7])
+            #expect(!other.hasNextPage)
+            #expect(pg.queryLog.entries.compactMap(\.keyCount) == [2])
+            let cursor = try #require(first.endCursor)
+            // The cursor survives a round trip through text, as a GraphQL endCursor does.
+            let second = try await withBatchContext {
+                try await byID.load(1, first: 2, after: try PageCursor(cursor.description))
+            }
+            #expect(second.rows.map(\.id) == [3, 4])
+            #expect(!second.hasNextPage)
+
+            // Walking every author's pages of one row at a time by descending score gives the direct query's order.
+            for author in 1...6 {
+                var seen: [Int] = []
+                var after: PageCursor?
+                while true {
+                    let page = try await withBatchContext { try await byScore.load(author, first: 1, after: after) }
+                    seen += page.rows.map(\.id)
+                    guard page.hasNextPage else { break }
+                    after = page.endCursor
+                }
+                let direct = try await pg.query(
+                    "SELECT id, author_id, title FROM posts WHERE author_id = $1 ORDER BY score DESC, id DESC",
+                    [author],
+                    as: Post.self
+                )
+                #expect(seen == direct.map(\.id), "author \(author)")
+            }
+        }
+    }
+
+    @Test("a negative size and another loader's cursor fail their own request only")
+    func badRequests() async throws {
+        try await withBlogSource { pg, _, _ in
+            let byID = pg.pageLoader(Post.self, table: "posts", key: "author_id", orderBy: "id")
+            let foreign = PageCursor(json: "[\"1\",\"2\",\"3\"]", width: 3)
+            let results = await withBatchContext {
+                async let negative = capture { _ = try await byID.load(1, first: -1) }
+                async let malformed = capture { _ = try await byID.load(2, first: 1, after: foreign) }
+                async let good = byID.load(3, first: 1)
+                return await (negative, malformed, try? good)
+            }
+            #expect((results.0 as? PageLoaderError)?.code == .invalidPageSize)
+            #expect((results.1 as? PageLoaderError)?.code == .malformedCursor)
+            #expect(results.2?.rows.map(\.id) == [8])
+        }
     }
 }

@@ -17,6 +17,9 @@ struct PostgresShape: Sendable {
     var through: JoinTable?
     /// One number per key instead of rows.
     var aggregate: Aggregate?
+    /// Whether the statement answers pages: each key's first `size` rows after its cursor, in `orderBy` order with
+    /// the primary key as tie-break.
+    var pages = false
 
     /// A join table: the loader's key is compared with `from`; `to` holds the primary key of the loader's table.
     struct JoinTable: Sendable {

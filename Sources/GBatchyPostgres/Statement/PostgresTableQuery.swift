@@ -31,6 +31,8 @@ final class PostgresTableQuery<Identity: Hashable & Sendable, Row: Sendable>: Se
     private let bindKeys: KeyBinder
     private let decodeRow: RowDecoding
     private let statement = Locked<String?>(nil)
+    /// For a page loader, how many values its cursors hold, once its statement is built.
+    private let builtCursorWidth = Locked(0)
 
     init(
         source: PostgresSource,
@@ -102,6 +104,13 @@ final class PostgresTableQuery<Identity: Hashable & Sendable, Row: Sendable>: Se
             }
         }
         return (result, failures)
+    }
+
+    /// Builds the statement if it is not built yet and returns how many values a page cursor holds (0 for a loader
+    /// that does not answer pages).
+    func cursorWidth() async throws -> Int {
+        _ = try await checkedStatement(filter: try shape.checkedFilter(table: table))
+        return builtCursorWidth.withLock { $0 }
     }
 
     /// The statement, checking the schema on first use. A failed check is not remembered.
@@ -185,6 +194,32 @@ final class PostgresTableQuery<Identity: Hashable & Sendable, Row: Sendable>: Se
         }
         let order = try shape.orderBy.map { try schema.column($0, role: "the orderBy column") }
         let orderClause = order.map { "\(qualified($0))" + (shape.descending ? " DESC" : "") }
+
+        if shape.pages, let order {
+            // Each key's rows after its cursor, at most its size: the cursor is the last row's `orderBy` value and
+            // primary key (the tie-break), as text, cast back to the columns' types; `has_after` is false for a
+            // first page. The row comparison `(o, pk) > (…)` reads the index on (key, o) when there is one.
+            let cursorColumns = [order] + schema.primaryKey.filter { $0 != order }
+            builtCursorWidth.withLock { $0 = cursorColumns.count }
+            let cursorNames = cursorColumns.indices.map { "c\($0)" }
+            let arrays = (1...(3 + cursorColumns.count)).map { "$\($0)" }.joined(separator: ", ")
+            let pagedKeys =
+                "unnest(\(arrays)) WITH ORDINALITY AS \"k\"(\"value\", \"size\", \"has_after\", "
+                + cursorNames.map(quoted).joined(separator: ", ") + ", \"position\")"
+            let rowValues = cursorColumns.map { qualified($0) }.joined(separator: ", ")
+            let cursorValues = zip(cursorColumns, cursorNames).map { column, name in
+                "\"k\".\(quoted(name))::\(schema.types[column] ?? "text")"
+            }.joined(separator: ", ")
+            let direction = shape.descending ? " DESC" : ""
+            let cursorSelect = zip(cursorColumns, cursorNames).map { column, name in
+                "\(qualified(column))::text AS \(quoted("gbatchy_" + name))"
+            }
+            return "SELECT \"s\".*, \"k\".\"position\" AS \"gbatchy_position\" FROM \(pagedKeys) CROSS JOIN LATERAL "
+                + "(SELECT \((selected + cursorSelect).joined(separator: ", ")) FROM \(innerFrom) WHERE \(match) AND "
+                + "(NOT \"k\".\"has_after\" OR (\(rowValues)) \(shape.descending ? "<" : ">") (\(cursorValues))) ORDER BY "
+                + cursorColumns.map { qualified($0) + direction }.joined(separator: ", ")
+                + " LIMIT \"k\".\"size\") AS \"s\""
+        }
 
         if shape.limit != nil {
             // Each key's first rows, read by the key column's index one key at a time.

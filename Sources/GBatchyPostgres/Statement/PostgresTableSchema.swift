@@ -8,6 +8,8 @@ struct PostgresTableSchema: Sendable {
     let columns: [String]
     /// The columns of the primary key, in key order.
     let primaryKey: [String]
+    /// Each column's type as SQL spells it (`bigint`, `timestamp without time zone`), by column.
+    var types: [String: String] = [:]
 
     /// The real column named `name` (exactly, else as an unquoted name folds), or a ``PostgresSourceError``.
     func column(_ wanted: String, role: String) throws -> String {
@@ -36,8 +38,10 @@ struct PostgresTableSchema: Sendable {
             "SELECT c.table_name::text, c.column_name::text, "
             // `indkey` is an `int2vector`, numbered from 0: the column's place in the key counts from 1.
             + "coalesce(array_position(i.indkey::int2[], c.ordinal_position::int2) - array_lower(i.indkey::int2[], 1)"
-            + " + 1, 0)::int4 "
+            + " + 1, 0)::int4, format_type(a.atttypid, a.atttypmod) "
             + "FROM information_schema.columns AS c "
+            + "JOIN pg_attribute AS a ON a.attrelid = (quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))"
+            + "::regclass AND a.attname = c.column_name "
             + "LEFT JOIN pg_index AS i ON i.indisprimary AND i.indrelid = "
             + "(quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))::regclass "
             + "WHERE c.table_schema = current_schema() AND c.table_name IN ($1, lower($1)) "
@@ -48,11 +52,13 @@ struct PostgresTableSchema: Sendable {
         var name: String?
         var columns: [String] = []
         var keyPositions: [(Int32, String)] = []
+        var types: [String: String] = [:]
         for row in rows {
-            let (rowTable, column, keyPosition) = try row.decode((String, String, Int32).self)
+            let (rowTable, column, keyPosition, type) = try row.decode((String, String, Int32, String).self)
             if name == nil { name = rowTable }
             guard rowTable == name else { break }
             columns.append(column)
+            types[column] = type
             if keyPosition > 0 { keyPositions.append((keyPosition, column)) }
         }
         guard let name else {
@@ -65,7 +71,8 @@ struct PostgresTableSchema: Sendable {
         return PostgresTableSchema(
             name: name,
             columns: columns,
-            primaryKey: keyPositions.sorted { $0.0 < $1.0 }.map(\.1)
+            primaryKey: keyPositions.sorted { $0.0 < $1.0 }.map(\.1),
+            types: types
         )
     }
 }
