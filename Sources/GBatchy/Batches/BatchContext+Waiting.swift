@@ -127,11 +127,17 @@ extension BatchContext {
     /// Resumes a cancelled waiter, unless its batch has already resumed it.
     @inlinable
     func cancelWaiter<Value>(_ ticket: WaiterTicket, in store: BatchStore<Value>) {
-        let waiter: Waiter<Value>? = state.withLock { state in
-            guard let waiter = store.waiters.remove(ticket) else { return nil }
-            state.waitersResumed += 1
-            return waiter
+        let (waiter, abandoned): (Waiter<Value>?, BatchAbandonment?) = state.withLock { state in
+            let waiter = store.waiters.remove(ticket)
+            if waiter != nil { state.waitersResumed += 1 }
+            // The last waiter of a running batch is gone, and nothing else holds its slots: tell the batch.
+            guard store.outcome.isPending, !store.pinned, store.waiters.isIdle, let token = store.abandonment else {
+                return (waiter, nil)
+            }
+            store.abandonment = nil
+            return (waiter, token)
         }
         waiter?.resumeCancelled()
+        abandoned?.abandon()
     }
 }

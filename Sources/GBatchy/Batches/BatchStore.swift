@@ -13,6 +13,11 @@ final class BatchStore<Value: Sendable>: @unchecked Sendable {
     @exclusivity(unchecked) @usableFromInline var outcome: BatchOutcome<Value>
     /// Guarded by the owning context's lock.
     @exclusivity(unchecked) @usableFromInline var waiters = WaiterQueue<Waiter<Value>>()
+    /// The running batch's token, which tells it when every waiter is gone; `nil` before it runs.
+    @exclusivity(unchecked) @usableFromInline var abandonment: BatchAbandonment?
+    /// Whether a future or a `loadMany` holds one of the batch's slots: it may be awaited later, with no waiter now,
+    /// so the batch is never abandoned.
+    @exclusivity(unchecked) @usableFromInline var pinned = false
 
     @inlinable
     init(outcome: BatchOutcome<Value> = .pending) {

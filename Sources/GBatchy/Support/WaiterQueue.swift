@@ -66,6 +66,10 @@ package struct WaiterQueue<Waiter> {
     @inlinable
     package var isEmpty: Bool { waitingCount == 0 }
 
+    /// Whether no waiter waits or is about to (no ticket is reserved either).
+    @inlinable
+    package var isIdle: Bool { waitingCount == 0 && reservedCount == 0 }
+
     /// Takes a place at the end of the line for a waiter that will register with ``register(_:for:)``.
     @inlinable
     package mutating func reserve() -> WaiterTicket {

@@ -47,7 +47,9 @@ extension BatchContext {
     @inlinable
     func slot<Owner: QueueOwner>(for key: Owner.Cache.Key, in owner: Owner) -> Slot<Owner.Cache.Value> {
         let (slot, wake) = state.withLock { state in
-            state.queue(of: owner, in: self).slot(for: key, in: &state)
+            let (slot, wake) = state.queue(of: owner, in: self).slot(for: key, in: &state)
+            slot.store.pinned = true  // a future: it may be awaited later
+            return (slot, wake)
         }
         if wake { scheduleDrain() }
         return slot
@@ -63,6 +65,7 @@ extension BatchContext {
             var wake = false
             for key in keys {
                 let (slot, wakeForKey) = queue.slot(for: key, in: &state)
+                slot.store.pinned = true  // awaited one batch after another
                 slots.append(slot)
                 wake = wake || wakeForKey
             }

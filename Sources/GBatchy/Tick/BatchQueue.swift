@@ -46,9 +46,14 @@ final class BatchQueue<Cache: QueueCache>: ContextQueue, @unchecked Sendable {
     @inlinable
     func takeReadyBatchesSpecialized(into runs: inout [BatchRun]) {
         for (keys, store) in state.takeBatches(recordingSizeIn: source.tickSizeHint) {
+            let abandonment = BatchAbandonment()
+            // Every caller of the batch was cancelled before it ran: it runs (its keys must be answered) but stops at
+            // once.
+            if store.waiters.isIdle, !store.pinned { abandonment.abandon() }
+            store.abandonment = abandonment
             runs.append(
                 BatchRun(group: source.dispatchGroup) { [self] in
-                    let outcome = await source.run(keys)
+                    let outcome = await abandonment.binding { await source.run(keys) }
                     context.finish(store, with: outcome) { state.batchFinished(keys, in: store) }
                 }
             )

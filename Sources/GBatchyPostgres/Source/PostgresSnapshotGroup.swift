@@ -29,7 +29,8 @@ final class PostgresSnapshotGroup: BatchDispatchGroup, @unchecked Sendable {
                 let snapshot = PostgresSource.Snapshot(
                     source: ObjectIdentifier(source),
                     connection: connection,
-                    role: target.role
+                    role: target.role,
+                    client: target.client
                 )
                 await PostgresSource.$snapshot.withValue(snapshot) { await Self.runAll(batches) }
                 // A failed statement aborted the transaction; ROLLBACK ends it as well as COMMIT would.

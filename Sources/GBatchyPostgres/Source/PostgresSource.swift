@@ -40,6 +40,14 @@ public final class PostgresSource: Sendable {
     let registry = PostgresLoaderRegistry()
     /// The one dispatch group of the source's loaders: a tick's statements share one snapshot.
     let dispatchGroup: PostgresSnapshotGroup
+    /// The server process of each connection a loader ran on, by client and connection.
+    private let backendPIDs = Locked([BackendKey: Int32]())
+
+    /// A connection of a client.
+    private struct BackendKey: Hashable, Sendable {
+        let client: ObjectIdentifier
+        let connection: PostgresConnection.ID
+    }
 
     /// Creates a source on `client`, reading from `readClient` when given.
     ///
@@ -72,6 +80,8 @@ public final class PostgresSource: Sendable {
         let source: ObjectIdentifier
         let connection: PostgresConnection
         let role: QueryLog.Role
+        /// The client of `connection`, which cancels its statements.
+        let client: PostgresClient
     }
 
     /// Whether the running context wrote through this source, and so reads from the primary.
@@ -112,27 +122,91 @@ public final class PostgresSource: Sendable {
         let target = readTarget
         do {
             return try await target.client.withConnection { connection in
-                try await run(sql, bindings, on: connection, role: target.role, keyCount: keyCount, table: table)
+                try await run(
+                    sql,
+                    bindings,
+                    on: connection,
+                    role: target.role,
+                    keyCount: keyCount,
+                    table: table,
+                    canceller: target.client
+                )
             }
         } catch let error as PostgresSourceError where error.code == .connection && target.fallback != nil {
             guard let primary = target.fallback else { throw error }
             logger.warning("the read replica failed; reading from the primary", metadata: ["error": "\(error)"])
             return try await primary.withConnection { connection in
-                try await run(sql, bindings, on: connection, role: .writer, keyCount: keyCount, table: table)
+                try await run(
+                    sql,
+                    bindings,
+                    on: connection,
+                    role: .writer,
+                    keyCount: keyCount,
+                    table: table,
+                    canceller: primary
+                )
             }
         }
     }
 
     /// Runs `sql` on `connection`, records it in the query log and the logger, and wraps a failure in a
     /// ``PostgresSourceError`` that names the statement.
+    ///
+    /// In a loader's batch, with the `canceller` client of the connection: once every waiter of the batch is gone
+    /// (`BatchAbandonment`), the statement is cancelled on the server (`pg_cancel_backend` from another connection
+    /// of the client, for this connection's backend while it still runs this statement), and the connection goes
+    /// back to the pool healthy.
     func run(
         _ sql: String,
         _ bindings: PostgresBindings,
         on connection: PostgresConnection,
         role: QueryLog.Role,
         keyCount: Int? = nil,
-        table: String? = nil
+        table: String? = nil,
+        canceller: PostgresClient? = nil
     ) async throws -> [PostgresRow] {
+        var cancellation: (registration: Int?, running: Locked<Bool>, abandonment: BatchAbandonment)?
+        if let abandonment = BatchAbandonment.current, let canceller {
+            if abandonment.isAbandoned {
+                throw PostgresSourceError(.cancelled, "every caller of the batch was cancelled", table: table, sql: sql)
+            }
+            let pid = try await backendPID(of: connection, in: canceller)
+            let running = Locked(true)
+            let registration = abandonment.onAbandon { [logger] in
+                Task {
+                    // The statement may not be active on the server yet: ask again until it is cancelled or over.
+                    var binds = PostgresBindings()
+                    binds.append(pid)
+                    binds.append(sql)
+                    let cancel =
+                        "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND state = 'active'"
+                        + " AND query = $2"
+                    for _ in 0..<200 where running.withLock({ $0 }) {
+                        do {
+                            let rows = try await canceller.query(PostgresQuery(unsafeSQL: cancel, binds: binds))
+                                .collect()
+                            if !rows.isEmpty { return }
+                        } catch {
+                            logger.warning("cancelling an abandoned statement failed", metadata: ["error": "\(error)"])
+                            return
+                        }
+                        try? await Task.sleep(for: .milliseconds(25))
+                    }
+                }
+            }
+            if abandonment.isAbandoned {
+                running.withLock { $0 = false }
+                abandonment.remove(registration)
+                throw PostgresSourceError(.cancelled, "every caller of the batch was cancelled", table: table, sql: sql)
+            }
+            cancellation = (registration, running, abandonment)
+        }
+        defer {
+            if let cancellation {
+                cancellation.running.withLock { $0 = false }
+                cancellation.abandonment.remove(cancellation.registration)
+            }
+        }
         let clock = ContinuousClock()
         let start = clock.now
         do {
@@ -141,10 +215,36 @@ public final class PostgresSource: Sendable {
             record(sql, keyCount: keyCount, table: table, rows: rows.count, since: start, role: role, error: nil)
             return rows
         } catch {
-            let wrapped = PostgresSourceError.wrapping(error, sql: sql, table: table)
+            var wrapped = PostgresSourceError.wrapping(error, sql: sql, table: table)
+            if let cancellation, cancellation.abandonment.isAbandoned {
+                wrapped = PostgresSourceError(
+                    .cancelled,
+                    "every caller of the batch was cancelled, and so was the statement",
+                    table: table,
+                    sql: sql,
+                    sqlState: wrapped.sqlState,
+                    underlying: error
+                )
+            }
             record(sql, keyCount: keyCount, table: table, rows: 0, since: start, role: role, error: wrapped)
             throw wrapped
         }
+    }
+
+    /// The server process of `connection`, asked once per connection (`pg_backend_pid()`), to cancel its statements.
+    private func backendPID(of connection: PostgresConnection, in client: PostgresClient) async throws -> Int32 {
+        let key = BackendKey(client: ObjectIdentifier(client), connection: connection.id)
+        if let pid = backendPIDs.withLock({ $0[key] }) { return pid }
+        let rows = try await connection.query("SELECT pg_backend_pid()", logger: logger).collect()
+        guard let pid = try rows.first?.decode(Int32.self) else {
+            throw PostgresSourceError(.server, "the server did not say its process id")
+        }
+        backendPIDs.withLock { pids in
+            // Connections come and go: a bounded map, emptied when it has seen many.
+            if pids.count >= 4096 { pids.removeAll() }
+            pids[key] = pid
+        }
+        return pid
     }
 
     private func record(

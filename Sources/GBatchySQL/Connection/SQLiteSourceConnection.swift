@@ -1,4 +1,5 @@
 import Foundation
+import GBatchy
 import GBatchyCSQLite
 import Logging
 
@@ -675,5 +676,29 @@ public final class SQLiteSourceConnection {
             if let error { metadata["error"] = "\(error)" }
             logger.debug("\(sql)", metadata: metadata)
         }
+    }
+}
+
+extension SQLiteSourceConnection {
+    /// Runs `body`, stopping its statements with `SQLITE_INTERRUPT` once `abandonment` says nobody waits for them.
+    ///
+    /// SQLite's progress handler, installed for the length of `body` on this connection's thread, asks every 1,000
+    /// virtual machine instructions whether the batch was abandoned (an atomic read): only this body's statements can
+    /// be stopped, never a later job's, as `sqlite3_interrupt` from another thread could.
+    ///
+    /// - Throws: `CancellationError` when the batch was abandoned before `body` began; what `body` throws.
+    func stopping<T>(when abandonment: BatchAbandonment, _ body: () throws -> T) throws -> T {
+        if abandonment.isAbandoned { throw CancellationError() }
+        sqlite3_progress_handler(
+            handle,
+            1000,
+            { context in
+                guard let context else { return 0 }
+                return Unmanaged<BatchAbandonment>.fromOpaque(context).takeUnretainedValue().isAbandoned ? 1 : 0
+            },
+            Unmanaged.passUnretained(abandonment).toOpaque()
+        )
+        defer { sqlite3_progress_handler(handle, 0, nil, nil) }
+        return try withExtendedLifetime(abandonment) { try body() }
     }
 }

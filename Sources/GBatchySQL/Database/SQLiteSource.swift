@@ -337,9 +337,15 @@ public final class SQLiteSource: Sendable {
 
     private func onReader<T: Sendable>(
         inTransaction: Bool,
-        _ body: @escaping @Sendable (SQLiteSourceConnection) throws -> T
+        _ work: @escaping @Sendable (SQLiteSourceConnection) throws -> T
     ) async throws -> T {
         try checkOpen()
+        // A loader's batch whose every waiter is cancelled stops its statement (SQLite's progress handler).
+        let abandonment = BatchAbandonment.current
+        let body: @Sendable (SQLiteSourceConnection) throws -> T = { connection in
+            guard let abandonment else { return try work(connection) }
+            return try connection.stopping(when: abandonment) { try work(connection) }
+        }
         if let pinned = Self.pinnedReader, pinned.database == ObjectIdentifier(self) {
             return try await pinned.reader.submit(body)  // already inside the snapshot's transaction
         }

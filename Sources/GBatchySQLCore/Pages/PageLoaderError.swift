@@ -60,7 +60,10 @@ public struct PageLoaderError: Error, Sendable, Hashable, CustomStringConvertibl
 
     /// A sentence naming the cursor or size and the table.
     public var description: String {
-        let loader = table.map { " for the page loader of \"\($0.replacingOccurrences(of: "\"", with: "\"\"").replacingOccurrences(of: "\0", with: "\\0"))\"" } ?? ""
+        let loader =
+            table.map {
+                " for the page loader of \"\($0.replacingOccurrences(of: "\"", with: "\"\"").replacingOccurrences(of: "\0", with: "\\0"))\""
+            } ?? ""
         switch code {
         case .malformedCursor:
             return "the cursor \(value.debugDescription) is not a page cursor\(loader): pass an endCursor this loader"
