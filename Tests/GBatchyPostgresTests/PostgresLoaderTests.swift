@@ -275,3 +275,36 @@ struct PostgresPageTests {
         }
     }
 }
+
+@Suite("PostgreSQL identity priming", .timeLimit(.minutes(1)), .whenPostgresIsAvailable)
+struct PostgresIdentityTests {
+    @Test("rows read by group and many-to-many loaders prime the by-primary-key loader of their table and type")
+    func priming() async throws {
+        try await withBlogSource { pg, _, _ in
+            let tagsOfPost = pg.groupLoader(
+                Tag.self,
+                table: "tags",
+                through: "post_tags",
+                from: "post_id",
+                to: "tag_id"
+            )
+            let tags = pg.loader(Tag.self, table: "tags", key: "id")
+            let postsByAuthor = pg.groupLoader(Post.self, table: "posts", key: "author_id", limit: 2)
+            let posts = pg.loader(Post.self, table: "posts", key: "id")
+            let filteredPosts = pg.loader(Post.self, table: "posts", key: "id", where: "status = 'draft'")
+            try await withBatchContext {
+                let read = try await tagsOfPost.loadAll([1, 2, 5])
+                let authorPosts = try await postsByAuthor.load(1)
+                pg.queryLog.clear()
+                let ids = Set(read.flatMap { $0.map(\.id) })
+                let loaded = try await tags.loadAll(ids.sorted())
+                #expect(loaded.map { $0?.id } == ids.sorted())
+                #expect(try await posts.loadAll(authorPosts.map(\.id)).map { $0?.id } == authorPosts.map(\.id))
+                #expect(pg.queryLog.entries.isEmpty)
+                // A filtered loader is never primed: post 1 is published, so it answers nil, from the database.
+                #expect(try await filteredPosts.load(1) == nil)
+                #expect(pg.queryLog.entries.filter { $0.keyCount != nil }.count == 1)
+            }
+        }
+    }
+}

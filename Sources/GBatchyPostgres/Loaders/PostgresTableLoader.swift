@@ -45,6 +45,8 @@ public final class PostgresTableLoader<Key: PostgresKey, Row: Sendable>: KeyedLo
             }
         )
         source.registry.register(self, tables: [table])
+        // A filtered loader answers `nil` for rows outside its filter: rows read by others must not prime it.
+        if query.shape.filter == nil { source.identities.register(self, table: table, rowType: Row.self) }
     }
 
     /// Loads the row of `key`, and throws ``PostgresSourceError/Code/notFound`` when the table has none.

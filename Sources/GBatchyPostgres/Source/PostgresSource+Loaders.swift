@@ -184,7 +184,8 @@ extension PostgresSource {
             filterValues: values,
             orderBy: orderBy,
             descending: descending,
-            limit: limit
+            limit: limit,
+            primesIdentity: true
         )
         return PostgresGroupLoader(
             source: self,
@@ -239,7 +240,8 @@ extension PostgresSource {
             orderBy: orderBy,
             descending: descending,
             limit: limit,
-            through: .init(table: through, from: from, to: to)
+            through: .init(table: through, from: from, to: to),
+            primesIdentity: true
         )
         return PostgresGroupLoader(
             source: self,

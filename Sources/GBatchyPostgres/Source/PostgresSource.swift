@@ -38,6 +38,8 @@ public final class PostgresSource: Sendable {
 
     /// The loaders by table, which a write clears.
     let registry = PostgresLoaderRegistry()
+    /// The unfiltered by-key loaders, which rows read by other loaders of their table and row type prime.
+    let identities = PostgresIdentityRegistry()
     /// The one dispatch group of the source's loaders: a tick's statements share one snapshot.
     let dispatchGroup: PostgresSnapshotGroup
     /// The server process of each connection a loader ran on, by client and connection.

@@ -20,6 +20,8 @@ struct PostgresShape: Sendable {
     /// Whether the statement answers pages: each key's first `size` rows after its cursor, in `orderBy` order with
     /// the primary key as tie-break.
     var pages = false
+    /// Whether the rows read prime the context's unfiltered by-primary-key loaders of the same table and row type.
+    var primesIdentity = false
 
     /// A join table: the loader's key is compared with `from`; `to` holds the primary key of the loader's table.
     struct JoinTable: Sendable {

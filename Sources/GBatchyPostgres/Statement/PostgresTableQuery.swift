@@ -31,6 +31,8 @@ final class PostgresTableQuery<Identity: Hashable & Sendable, Row: Sendable>: Se
     private let bindKeys: KeyBinder
     private let decodeRow: RowDecoding
     private let statement = Locked<String?>(nil)
+    /// The table's primary key as the built statement selects it for identity priming (`gbatchy_identity`), or `nil`.
+    private let identityColumn = Locked<String?>(nil)
     /// For a page loader, how many values its cursors hold, once its statement is built.
     private let builtCursorWidth = Locked(0)
 
@@ -84,6 +86,10 @@ final class PostgresTableQuery<Identity: Hashable & Sendable, Row: Sendable>: Se
         var result: [(index: Int, row: Row)] = []
         result.reserveCapacity(rows.count)
         var failures: [Int: any Error] = [:]
+        let primary = identityColumn.withLock { $0 }
+        let primers = primary.map { source.identities.primers(table: table, rowType: Row.self, primaryKey: $0) } ?? []
+        var identities: [PostgresCell] = []
+        var primed: [Row] = []
         for row in rows {
             let cells = row.makeRandomAccess()
             let position = try cells["gbatchy_position"].decode(Int.self)
@@ -98,11 +104,18 @@ final class PostgresTableQuery<Identity: Hashable & Sendable, Row: Sendable>: Se
             let index = sent[position - 1]
             guard failures[index] == nil else { continue }
             do {
-                result.append((index, try decodeRow(cells, sql)))
+                let decoded = try decodeRow(cells, sql)
+                result.append((index, decoded))
+                if !primers.isEmpty, cells.contains("gbatchy_identity") {
+                    identities.append(cells["gbatchy_identity"])
+                    primed.append(decoded)
+                }
             } catch {
                 failures[index] = error
             }
         }
+        // Here, in the batch's task, where the context is bound.
+        for primer in primers { primer.primeRows(identities, primed) }
         return (result, failures)
     }
 
@@ -192,6 +205,13 @@ final class PostgresTableQuery<Identity: Hashable & Sendable, Row: Sendable>: Se
         } else {
             selected = ["\"t\".*"]
         }
+        // The primary key, for identity priming, under a name of its own.
+        var identity: String?
+        if shape.primesIdentity, schema.primaryKey.count == 1 {
+            identity = schema.primaryKey[0]
+            selected.append("\(qualified(schema.primaryKey[0])) AS \"gbatchy_identity\"")
+        }
+        identityColumn.withLock { $0 = identity }
         let order = try shape.orderBy.map { try schema.column($0, role: "the orderBy column") }
         let orderClause = order.map { "\(qualified($0))" + (shape.descending ? " DESC" : "") }
 
