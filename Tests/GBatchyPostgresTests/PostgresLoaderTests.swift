@@ -307,4 +307,22 @@ struct PostgresIdentityTests {
             }
         }
     }
+
+    @Test("a list is the root of a request: one statement in the tick's snapshot, priming the by-key loader")
+    func list() async throws {
+        try await withBlogSource { pg, _, _ in
+            let authors = pg.loader(Author.self, table: "authors", key: "id")
+            try await withBatchContext {
+                let first = try await authors.list(orderBy: "id", descending: true, limit: 3)
+                #expect(first.map(\.id) == [6, 5, 4])
+                let named = try await authors.list(where: "name LIKE ?", ["A%"], orderBy: "id")
+                #expect(named.map(\.name) == ["Ada Lovelace", "Alan Turing"])
+                pg.queryLog.clear()
+                #expect(try await authors.loadAll([6, 5, 4, 1, 3]).map { $0?.id } == [6, 5, 4, 1, 3])
+                #expect(pg.queryLog.entries.isEmpty)
+                let refused = await capture { _ = try await authors.list(where: "1 = 1; DROP TABLE authors") }
+                #expect((refused as? PostgresSourceError)?.code == .invalidDefinition)
+            }
+        }
+    }
 }

@@ -23,6 +23,8 @@ public final class PostgresTableLoader<Key: PostgresKey, Row: Sendable>: KeyedLo
     public let table: String
     /// The key column.
     public let keyColumn: String
+    /// The loader of ``list(where:_:orderBy:descending:limit:)``, one statement per list query.
+    let lists: Loader<PostgresListQuery, [Row]>
 
     init(
         source: PostgresSource,
@@ -34,14 +36,40 @@ public final class PostgresTableLoader<Key: PostgresKey, Row: Sendable>: KeyedLo
         self.table = query.table
         self.keyColumn = query.keyName
         let (table, column) = (query.table, query.keyName)
-        loader = Loader(
-            name: name ?? query.shape.defaultName(table: table, key: column, groups: false),
+        let loaderName = name ?? query.shape.defaultName(table: table, key: column, groups: false)
+        let loader = Loader<Key.PostgresIdentity, Row?>(
+            name: loaderName,
             maxBatchSize: maxBatchSize,
             caching: caching,
             cachesErrors: false,
             dispatchGroup: source.dispatchGroup,
             results: { keys in
                 oneRowPerKey(keys, try await query.fetch(keys), table: table, column: column)
+            }
+        )
+        self.loader = loader
+        lists = Loader(
+            name: "\(loaderName) list",
+            maxBatchSize: nil,
+            caching: caching,
+            cachesErrors: false,
+            dispatchGroup: source.dispatchGroup,
+            results: { queries in
+                var results: [Result<[Row], any Error>] = []
+                for list in queries {
+                    do {
+                        let rows = try await query.list(list, keyColumn: column)
+                        loader.prime(
+                            contentsOf: rows.compactMap { cell, row in
+                                (try? cell.decode(Key.PostgresElement.self)).map { (Key.postgresIdentity(of: $0), row) }
+                            }
+                        )
+                        results.append(.success(rows.map(\.row)))
+                    } catch {
+                        results.append(.failure(error))
+                    }
+                }
+                return results
             }
         )
         source.registry.register(self, tables: [table])

@@ -30,6 +30,9 @@ final class PostgresTableQuery<Identity: Hashable & Sendable, Row: Sendable>: Se
     let columns: [DecodedColumn]?
     private let bindKeys: KeyBinder
     private let decodeRow: RowDecoding
+
+    /// Decodes one row of this loader's type.
+    func decode(_ row: PostgresRandomAccessRow, _ sql: String) throws -> Row { try decodeRow(row, sql) }
     private let statement = Locked<String?>(nil)
     /// The table's primary key as the built statement selects it for identity priming (`gbatchy_identity`), or `nil`.
     private let identityColumn = Locked<String?>(nil)
