@@ -1,8 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// The benchmark lives in a package of its own, so that its peers (GRDB, and Graphiti for the GraphQL rows) stay out of
-// GBatchy's dependencies and out of `swift test`. Run it from the repository root:
+// The benchmark lives in a package of its own, so that its peers (GRDB, Graphiti for the GraphQL rows, postgres-nio
+// used directly by the PostgreSQL rows) stay out of GBatchy's dependencies and out of `swift test`. Run it from the
+// repository root:
 //
 //     swift run --package-path Benchmarks -c release gbatchy-bench [--quick] [--json PATH] [--profile WORKLOAD]
 let package = Package(
@@ -16,6 +17,8 @@ let package = Package(
         .package(name: "GBatchy", path: ".."),
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
         .package(url: "https://github.com/GraphQLSwift/Graphiti.git", from: "3.1.0"),
+        // The hand-written floor of the PostgreSQL rows; the same version as GBatchy's own dependency.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(name: "CMallocStats"),
@@ -28,6 +31,9 @@ let package = Package(
                 "BenchSQLite",
                 .product(name: "GBatchy", package: "GBatchy"),
                 .product(name: "GBatchySQL", package: "GBatchy"),
+                .product(name: "GBatchyPostgres", package: "GBatchy"),
+                .product(name: "GBatchyPostgresTesting", package: "GBatchy"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Graphiti", package: "Graphiti"),
             ]

@@ -19,11 +19,11 @@ struct BenchArguments: Equatable {
     var quick = false
     /// `--json PATH`: where to write the rows as JSON too.
     var jsonPath: String?
-    /// `--only GROUP`: the one group of rows to run (`core`, `sql` or `graphql`); `nil` for every row.
+    /// `--only GROUP`: the one group of rows to run (`core`, `sql`, `graphql` or `postgres`); `nil` for every group.
     var only: String?
 
     /// The groups of rows `--only` accepts, in the order they run.
-    static let groups = ["core", "sql", "graphql"]
+    static let groups = ["core", "sql", "graphql", "postgres"]
 
     /// The text printed by `--help`, and after the error of a command line that does not parse.
     static let usage = """
@@ -37,7 +37,9 @@ struct BenchArguments: Equatable {
         options:
           --quick             fewer runs and a smaller database: a smoke run
           --json PATH         also writes the rows as JSON to PATH
-          --only GROUP        runs one group of rows: \(groups.joined(separator: ", "))
+          --only GROUP        runs one group of rows: \(groups.joined(separator: ", ")) (postgres starts a
+                              throwaway PostgreSQL server, or uses GBATCHY_POSTGRES_URL; without --only, the
+                              postgres rows are skipped with a note where no server can be started)
           --profile WORKLOAD  runs one workload in a loop (ITER times, 2000 by default), for perf or callgrind:
                               \(Profile.workloads.joined(separator: ", "))
           --measure-memory    prints the bytes per pending load and per context (the benchmark runs it in a child

@@ -1,4 +1,5 @@
 import GBatchy
+import GBatchyPostgres
 import GBatchySQL
 
 /// Runs one workload in a loop, to profile it with perf or callgrind: `c1`, `floor`, `suspension`, `c2`, one of
@@ -6,7 +7,8 @@ import GBatchySQL
 /// `s4`), `s5a`, `s5b`, `sseq` (1000 rows in key order through `db.query`), `shop` (an empty read, one trip to a
 /// reader thread), `sc` (1000 composite keys) and `scr` (its raw C floor), or the GraphQL request of the G rows:
 /// `graphql` (GBatchy's loaders, in the execution `GBATCHY_EXECUTION` names, serial by default) and `graphql-floor`
-/// (from memory).
+/// (from memory), or the PostgreSQL workloads on a fresh server: `p1` (`loadMany` of 1000 keys) and `p1r` (its
+/// hand-written postgres-nio floor).
 enum Profile {
     static let sqlWorkloads: Set = [
         "s0", "s1", "s1p", "s2", "s4", "s4p", "s4raw", "s5a", "s5b", "sseq", "shop", "sc", "scr",
@@ -14,12 +16,13 @@ enum Profile {
     /// Every workload's name, in the order `--help` lists them.
     static let workloads = [
         "c1", "floor", "suspension", "c2", "tree", "s0", "s1", "s1p", "s2", "s4", "s4p", "s4raw", "s5a", "s5b", "sseq",
-        "shop", "sc", "scr", "graphql", "graphql-floor",
+        "shop", "sc", "scr", "graphql", "graphql-floor", "p1", "p1r",
     ]
 
     static func run(_ workload: String, iterations: Int) async throws {
         if sqlWorkloads.contains(workload) { return try await runSQL(workload, iterations: iterations) }
         if workload.hasPrefix("graphql") { return try await runGraphQL(workload, iterations: iterations) }
+        if workload.hasPrefix("p1") { return try await runPostgres(workload, iterations: iterations) }
         let identity = Loader<Int, Int>(name: "identity", caching: false) { $0 }
         let root = CoreBenchmarks.treeRoot()
         for _ in 0..<iterations {
@@ -111,6 +114,22 @@ extension Profile {
                     try await api.request(ChinookAPI.benchmarkQuery, store: store)
                 } else {
                     _ = try await withBatchContext { try await api.request(ChinookAPI.benchmarkQuery, store: store) }
+                }
+            }
+        }
+    }
+}
+
+extension Profile {
+    static func runPostgres(_ workload: String, iterations: Int) async throws {
+        try await PostgresBenchmarks.withItems(rowCount: PostgresBenchmarks.rowCount) { client, _ in
+            let pg = PostgresSource(client: client, queryLog: QueryLog(isEnabled: false))
+            let items = pg.loader(PostgresItem.self, table: "items", key: "id")
+            let keys = (1...1000).map { $0 * 997 }
+            for _ in 0..<iterations {
+                switch workload {
+                case "p1": _ = await withBatchContext { await items.loadMany(keys) }
+                default: _ = try await PostgresBenchmarks.items(client, ids: keys)
                 }
             }
         }

@@ -52,6 +52,14 @@ if runs("core") || runs("sql") {
     }
 }
 if runs("graphql") { rows += try await GraphQLBenchmarks(plan: plan).run() }
+if runs("postgres") {
+    let availability = PostgresBenchmarks.availability
+    if availability.runsTests || arguments.only == "postgres" {
+        rows += try await PostgresBenchmarks(plan: plan).run()
+    } else {
+        print("note: the PostgreSQL rows (P…) are skipped: \(availability.description)")
+    }
+}
 printTable(rows)
 if let jsonPath { try writeJSON(rows, to: jsonPath) }
 print(String(format: "finished in %.1f s", now() - start))
