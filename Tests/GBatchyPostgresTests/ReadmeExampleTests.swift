@@ -16,7 +16,7 @@ struct ReadmePostgresExampleTests {
     }
 
     func example(configuration: PostgresClient.Configuration) async throws -> [String] {
-        let client = PostgresClient(configuration: configuration)  // run it: `await client.run()` in a task of the service
+        let client = PostgresClient(configuration: configuration)  // run by the service: `await client.run()`
         let run = Task { await client.run() }
         defer { run.cancel() }
         let pg = PostgresSource(client: client)
