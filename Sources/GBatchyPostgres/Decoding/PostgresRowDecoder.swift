@@ -49,13 +49,36 @@ struct PostgresRowDecoder: Decoder {
         )
     }
 
+    /// The cell of `column`, or a failure naming it.
+    func cell(_ column: String, as type: Any.Type) throws -> PostgresCell {
+        guard row.contains(column) else {
+            throw failure(column: column, type: "\(type)", "the result has no such column")
+        }
+        return row[column]
+    }
+
+    /// The value of `column` as `T`, one of postgres-nio's own types: no dynamic cast, specialized for `T`.
+    func decodePrimitive<T: PostgresDecodable>(_ type: T.Type, column: String) throws -> T {
+        let cell = try cell(column, as: T.self)
+        guard cell.bytes != nil else {
+            throw failure(column: column, type: "\(T.self)", "it is NULL; make the property optional")
+        }
+        do {
+            return try cell.decode(T.self)
+        } catch let error as PostgresDecodingError {
+            throw failure(
+                column: column,
+                type: "\(T.self)",
+                "postgres-nio cannot read a \(cell.dataType) value as it (\(error.code))",
+                underlying: error
+            )
+        }
+    }
+
     /// The value of `column` as `T`: postgres-nio's decoding for its own types, JSON for any other `Decodable` in a
     /// `json` or `jsonb` column.
     func decode<T: Decodable>(_ type: T.Type, column: String) throws -> T {
-        guard row.contains(column) else {
-            throw failure(column: column, type: "\(T.self)", "the result has no such column")
-        }
-        let cell = row[column]
+        let cell = try cell(column, as: T.self)
         guard cell.bytes != nil else {
             throw failure(column: column, type: "\(T.self)", "it is NULL; make the property optional")
         }
@@ -102,6 +125,45 @@ struct PostgresRowDecoder: Decoder {
 
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
             try decoder.decode(T.self, column: key.stringValue)
+        }
+
+        func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+            guard decoder.row.contains(key.stringValue), decoder.row[key.stringValue].bytes != nil else { return nil }
+            return try decoder.decode(T.self, column: key.stringValue)
+        }
+        func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
+            guard decoder.row.contains(key.stringValue), decoder.row[key.stringValue].bytes != nil else { return nil }
+            return try decoder.decodePrimitive(String.self, column: key.stringValue)
+        }
+        func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
+            guard decoder.row.contains(key.stringValue), decoder.row[key.stringValue].bytes != nil else { return nil }
+            return try decoder.decodePrimitive(Int.self, column: key.stringValue)
+        }
+
+        // The types every row has, decoded without a dynamic cast.
+        func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool {
+            try decoder.decodePrimitive(Bool.self, column: key.stringValue)
+        }
+        func decode(_ type: String.Type, forKey key: Key) throws -> String {
+            try decoder.decodePrimitive(String.self, column: key.stringValue)
+        }
+        func decode(_ type: Double.Type, forKey key: Key) throws -> Double {
+            try decoder.decodePrimitive(Double.self, column: key.stringValue)
+        }
+        func decode(_ type: Float.Type, forKey key: Key) throws -> Float {
+            try decoder.decodePrimitive(Float.self, column: key.stringValue)
+        }
+        func decode(_ type: Int.Type, forKey key: Key) throws -> Int {
+            try decoder.decodePrimitive(Int.self, column: key.stringValue)
+        }
+        func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 {
+            try decoder.decodePrimitive(Int64.self, column: key.stringValue)
+        }
+        func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 {
+            try decoder.decodePrimitive(Int32.self, column: key.stringValue)
+        }
+        func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 {
+            try decoder.decodePrimitive(Int16.self, column: key.stringValue)
         }
 
         func nestedContainer<NestedKey: CodingKey>(

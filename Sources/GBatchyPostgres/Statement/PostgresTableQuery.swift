@@ -175,13 +175,20 @@ final class PostgresTableQuery<Identity: Hashable & Sendable, Row: Sendable>: Se
             let joinTarget = "JOIN \(target) ON \(qualified(schema.primaryKey[0])) = \(qualified(to, "j"))"
             innerFrom = "\(quoted(through.name)) AS \"j\" \(joinTarget)"
             match = "\(qualified(from, "j")) = \"k\".\"value\""
-            joined = "\(keysFrom) JOIN \(quoted(through.name)) AS \"j\" ON \(match) \(joinTarget)"
+            joined =
+                "\(keysFrom) JOIN \(quoted(through.name)) AS \"j\" ON \(match) AND \(qualified(from, "j")) = ANY($1) "
+                + joinTarget
         } else {
             innerFrom = target
             match = try zip(keyColumns, keyNames).map { column, name in
                 "\(qualified(try schema.column(column, role: "the key column"))) = \"k\".\(quoted(name))"
             }.joined(separator: " AND ")
-            joined = "\(keysFrom) JOIN \(innerFrom) ON \(match)"
+            // `= ANY` of the same arrays, the same operator as the join: it lets the planner read the key column's
+            // index for the keys alone, where the join by itself may scan the whole index (a merge join).
+            let prefilter = try zip(keyColumns.indices, keyColumns).map { index, column in
+                "\(qualified(try schema.column(column, role: "the key column"))) = ANY($\(index + 1))"
+            }.joined(separator: " AND ")
+            joined = "\(keysFrom) JOIN \(innerFrom) ON \(match) AND \(prefilter)"
         }
 
         switch shape.aggregate {
