@@ -37,8 +37,8 @@ struct ReadmePostgresExampleTests {
             #expect(statements.count == 4)
             #expect(statements.first == "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             #expect(statements.last == "COMMIT")
-            #expect(statements.dropFirst().dropLast().contains { $0.contains("JOIN \"users\" AS \"t\"") })
-            #expect(statements.dropFirst().dropLast().contains { $0.contains("JOIN \"posts\" AS \"t\"") })
+            #expect(statements.dropFirst().dropLast().contains { $0.contains("FROM \"users\" AS \"t\"") })
+            #expect(statements.dropFirst().dropLast().contains { $0.contains("FROM \"posts\" AS \"t\"") })
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GBatchy
 import GBatchySQLCore
 import PostgresNIO
@@ -355,8 +356,19 @@ extension PostgresSource {
             shape: shape,
             columns: decodedColumns(Row.self),
             bindKeys: Self.keyBinder(Key.self),
-            decodeRow: { row, sql in try PostgresRowDecoder(row: row, sql: sql, table: table).decode(Row.self) }
+            decodeRow: { row, sql in try PostgresRowDecoder(row: row, sql: sql, table: table).decode(Row.self) },
+            readKey: Self.valueKeyReader(Key.self)
         )
+    }
+
+    /// For integer and UUID keys, which read back exactly as bound: the key of a key column's value; `nil` for text,
+    /// which a collation may match with other bytes.
+    static func valueKeyReader<Key: PostgresKey>(
+        _ keyType: Key.Type
+    ) -> (@Sendable (PostgresCell) throws -> Key.PostgresIdentity)? {
+        let element = Key.PostgresElement.self
+        guard element is any BinaryInteger.Type || element == UUID.self else { return nil }
+        return { cell in Key.postgresIdentity(of: try cell.decode(Key.PostgresElement.self)) }
     }
 
     /// Binds one-column keys as one array; a key no row can have (text with NUL) is not sent.

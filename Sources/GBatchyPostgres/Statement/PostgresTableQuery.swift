@@ -30,6 +30,11 @@ final class PostgresTableQuery<Identity: Hashable & Sendable, Row: Sendable>: Se
     let columns: [DecodedColumn]?
     private let bindKeys: KeyBinder
     private let decodeRow: RowDecoding
+    /// For keys whose value read back is exactly the key (integers, UUIDs): the key of a key column value, which lets
+    /// a plain statement match rows by value, `WHERE "t"."id" = ANY($1)`, as a hand-written query does.
+    private let readKey: (@Sendable (PostgresCell) throws -> Identity)?
+    /// Whether the built statement matches rows by value (`gbatchy_key`) rather than by key position.
+    private let matchesByValue = Locked(false)
 
     /// Decodes one row of this loader's type.
     func decode(_ row: PostgresRandomAccessRow, _ sql: String) throws -> Row { try decodeRow(row, sql) }
@@ -46,8 +51,10 @@ final class PostgresTableQuery<Identity: Hashable & Sendable, Row: Sendable>: Se
         shape: PostgresShape,
         columns: [DecodedColumn]?,
         bindKeys: @escaping KeyBinder,
-        decodeRow: @escaping RowDecoding
+        decodeRow: @escaping RowDecoding,
+        readKey: (@Sendable (PostgresCell) throws -> Identity)? = nil
     ) {
+        self.readKey = readKey
         self.source = source
         self.table = table
         self.keyColumns = keyColumns
@@ -93,18 +100,29 @@ final class PostgresTableQuery<Identity: Hashable & Sendable, Row: Sendable>: Se
         let primers = primary.map { source.identities.primers(table: table, rowType: Row.self, primaryKey: $0) } ?? []
         var identities: [PostgresCell] = []
         var primed: [Row] = []
+        var indexes: [Identity: Int] = [:]
+        let byValue = matchesByValue.withLock { $0 }
+        if byValue { for index in sent { indexes[keys[index]] = index } }
         for row in rows {
             let cells = row.makeRandomAccess()
-            let position = try cells["gbatchy_position"].decode(Int.self)
-            guard position >= 1, position <= sent.count else {
-                throw PostgresSourceError(
-                    .server,
-                    "a row came back with key position \(position)",
-                    table: table,
-                    sql: sql
-                )
+            let index: Int
+            if byValue, let readKey {
+                guard let found = indexes[try readKey(cells["gbatchy_key"])] else {
+                    throw PostgresSourceError(.server, "a row's key is no key of the batch", table: table, sql: sql)
+                }
+                index = found
+            } else {
+                let position = try cells["gbatchy_position"].decode(Int.self)
+                guard position >= 1, position <= sent.count else {
+                    throw PostgresSourceError(
+                        .server,
+                        "a row came back with key position \(position)",
+                        table: table,
+                        sql: sql
+                    )
+                }
+                index = sent[position - 1]
             }
-            let index = sent[position - 1]
             guard failures[index] == nil else { continue }
             do {
                 let decoded = try decodeRow(cells, sql)
@@ -250,6 +268,19 @@ final class PostgresTableQuery<Identity: Hashable & Sendable, Row: Sendable>: Se
                 + cursorColumns.map { qualified($0) + direction }.joined(separator: ", ")
                 + " LIMIT \"k\".\"size\") AS \"s\""
         }
+
+        // Integer and UUID keys on a column of their kind read back exactly as bound: the plain statement matches
+        // rows by value, `= ANY($1)` alone, which is what a hand-written query sends.
+        let valueTypes: Set<String> = ["bigint", "integer", "smallint", "uuid"]
+        if readKey != nil, keyColumns.count == 1, shape.limit == nil, shape.through == nil, !shape.pages,
+            let key = schema.real(keyColumns[0]), let type = schema.types[key], valueTypes.contains(type)
+        {
+            matchesByValue.withLock { $0 = true }
+            let keyed = selected + ["\(qualified(key)) AS \"gbatchy_key\""]
+            return "SELECT \(keyed.joined(separator: ", ")) FROM \(innerFrom) WHERE \(qualified(key)) = ANY($1)"
+                + (orderClause.map { " ORDER BY \(qualified(key)), \($0)" } ?? "")
+        }
+        matchesByValue.withLock { $0 = false }
 
         if shape.limit != nil {
             // Each key's first rows, read by the key column's index one key at a time.
