@@ -195,13 +195,15 @@ struct PostgresFaultTests {
                         return try await (a?.name, p.map(\.id))
                     }
                 }
-                let total = ContinuousClock.now - start
+                let second = ContinuousClock.now - start - first
                 #expect(one == "Ada Lovelace")
                 #expect(two.0 == "Grace Hopper")
                 #expect(two.1 == [1, 2, 3, 4])
                 #expect(pg.queryLog.entries.filter { $0.error == nil }.allSatisfy { $0.role == .writer })
-                print("replica down: first load answered in \(first), both ticks in \(total)")
-                #expect(total < .seconds(12), "\(total)")
+                print("replica down: the first tick answered in \(first), the second in \(second)")
+                // One wait for the replica (the source's 5 s limit), then reads skip it for a while.
+                #expect(first < .seconds(8), "\(first)")
+                #expect(second < .seconds(2), "\(second)")
             }
         }
     }

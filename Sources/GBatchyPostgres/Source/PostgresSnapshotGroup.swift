@@ -44,12 +44,7 @@ final class PostgresSnapshotGroup: BatchDispatchGroup, @unchecked Sendable {
                 failure = error as? PostgresSourceError
                 // A connection that failed is worth the primary's try; a statement the server refused is not.
                 guard failure?.code == .connection else { break }
-                if role == .replica {
-                    source.logger.warning(
-                        "the read replica failed; reading from the primary",
-                        metadata: ["error": "\(error)"]
-                    )
-                }
+                if role == .replica { source.replicaFailed(error) }
             }
         }
         // The batches run without a shared snapshot, each failing or succeeding on its own; when no connection could

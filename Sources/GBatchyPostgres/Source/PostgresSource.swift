@@ -29,7 +29,8 @@ import PostgresNIO
 public final class PostgresSource: Sendable {
     /// The primary server's client: writes, and reads of a context that wrote.
     public let client: PostgresClient
-    /// The read replica's client, or `nil` to read from the primary.
+    /// The read replica's client, or `nil` to read from the primary. A replica that gives no connection within
+    /// ``connectionWaitLimit`` hands the statement to the primary, and reads skip it for the next 10 seconds.
     public let readClient: PostgresClient?
     /// Every statement the source ran, newest last.
     public let queryLog: QueryLog
@@ -91,10 +92,29 @@ public final class PostgresSource: Sendable {
         BatchContext.current?.marks.withLock { $0.contains(ObjectIdentifier(self)) } ?? false
     }
 
-    /// The client reads go to: the replica, unless there is none or the context has written.
+    /// The client reads go to: the replica, unless there is none, the context has written, or the replica failed to
+    /// give a connection in the last ``replicaRestInterval``.
     var readTarget: (client: PostgresClient, role: QueryLog.Role, fallback: PostgresClient?) {
-        if let readClient, !contextHasWritten { return (readClient, .replica, client) }
+        if let readClient, !contextHasWritten, !replicaIsResting { return (readClient, .replica, client) }
         return (client, .writer, nil)
+    }
+
+    /// How long reads go to the primary after the replica failed to give a connection, before it is tried again:
+    /// a replica that is down costs one statement's wait, not every statement's.
+    static let replicaRestInterval: Duration = .seconds(10)
+
+    /// Until when reads skip the replica, after it failed.
+    private let replicaRestsUntil = Locked<ContinuousClock.Instant?>(nil)
+
+    /// Whether the replica failed to give a connection less than ``replicaRestInterval`` ago.
+    private var replicaIsResting: Bool {
+        replicaRestsUntil.withLock { until in until.map { ContinuousClock.now < $0 } ?? false }
+    }
+
+    /// Records that the replica failed to give a connection, and logs it: reads go to the primary for a while.
+    func replicaFailed(_ error: any Error) {
+        replicaRestsUntil.withLock { $0 = ContinuousClock.now + Self.replicaRestInterval }
+        logger.warning("the read replica failed; reading from the primary", metadata: ["error": "\(error)"])
     }
 
     /// Runs one read statement and returns its rows, in the tick's snapshot when there is one; on the replica (a
@@ -138,7 +158,7 @@ public final class PostgresSource: Sendable {
             }
         } catch let error as PostgresSourceError where error.code == .connection && target.fallback != nil {
             guard let primary = target.fallback else { throw error }
-            logger.warning("the read replica failed; reading from the primary", metadata: ["error": "\(error)"])
+            replicaFailed(error)
             return try await withConnection(primary, role: .writer, sql: sql, table: table) { connection in
                 try await run(sql, bindings, on: connection, role: .writer, keyCount: keyCount, table: table)
             }
