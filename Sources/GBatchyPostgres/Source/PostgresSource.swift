@@ -59,14 +59,15 @@ public final class PostgresSource: Sendable {
     ///   - readClient: A read replica's client; loads go there unless the context has written.
     ///   - queryLog: The log of statements; a new one by default.
     ///   - logger: The logger; label `gbatchy.postgres` by default.
-    ///   - connectionWaitLimit: How long a statement waits for a pooled connection (``connectionWaitLimit``); 5 s
-    ///     by default, `nil` for as long as the pool waits.
+    ///   - connectionWaitLimit: How long a statement waits for a pooled connection (``connectionWaitLimit``); 10 s
+    ///     by default (postgres-nio's own `connectTimeout` for one connection attempt), `nil` for as long as the pool
+    ///     waits.
     public init(
         client: PostgresClient,
         readClient: PostgresClient? = nil,
         queryLog: QueryLog = QueryLog(),
         logger: Logger = Logger(label: "gbatchy.postgres"),
-        connectionWaitLimit: Duration? = .seconds(5)
+        connectionWaitLimit: Duration? = .seconds(10)
     ) {
         self.client = client
         self.readClient = readClient
