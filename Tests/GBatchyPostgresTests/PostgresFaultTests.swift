@@ -243,7 +243,7 @@ struct PostgresFaultTests {
     @Test("the caller cancelled while its statement runs: CancellationError at once; the statement runs on")
     func cancelledCaller() async throws {
         try await withBlogSource { pg, endpoint, database in
-            let slow = pg.loader(Author.self, table: "authors", key: "id", where: sleepingFilter, [2.0])
+            let slow = pg.loader(Author.self, table: "authors", key: "id", where: sleepingFilter, [30.0])
             let tick = Task {
                 try await withBatchContext {
                     async let a = slow.load(1)
