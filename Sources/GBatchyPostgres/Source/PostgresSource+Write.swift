@@ -21,7 +21,7 @@ extension PostgresSource {
     ///   throws; nothing of the transaction is then visible and no cache is touched.
     @discardableResult
     public func write<T: Sendable>(_ body: (PostgresWriteTransaction) async throws -> T) async throws -> T {
-        let (value, written) = try await client.withConnection { connection in
+        let (value, written) = try await withConnection(client, role: .writer, sql: "BEGIN", table: nil) { connection in
             let transaction = PostgresWriteTransaction(source: self, connection: connection)
             _ = try await run("BEGIN", PostgresBindings(), on: connection, role: .writer)
             do {

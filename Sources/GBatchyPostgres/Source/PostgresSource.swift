@@ -29,12 +29,21 @@ import PostgresNIO
 public final class PostgresSource: Sendable {
     /// The primary server's client: writes, and reads of a context that wrote.
     public let client: PostgresClient
-    /// The read replica's client, or `nil` to read from the primary.
+    /// The read replica's client, or `nil` to read from the primary. A replica that gives no connection within
+    /// ``connectionWaitLimit`` hands the statement to the primary, and reads skip it for the next 10 seconds.
     public let readClient: PostgresClient?
     /// Every statement the source ran, newest last.
     public let queryLog: QueryLog
     /// The logger of statements (at `.debug`) and of replica failures (at `.warning`).
     public let logger: Logger
+    /// How long a statement waits for a connection from a client's pool before it fails with
+    /// ``PostgresSourceError/Code/connection`` (or, on the replica, goes to the primary); `nil` waits as long as the
+    /// pool does.
+    ///
+    /// postgres-nio's pool keeps a request waiting while it retries a connection that fails (a server that is down,
+    /// that refuses the login, that has no such database) until its circuit breaker trips, a minute after the first
+    /// failure: without a limit, every load would wait that long.
+    public let connectionWaitLimit: Duration?
 
     /// The loaders by table, which a write clears.
     let registry = PostgresLoaderRegistry()
@@ -60,16 +69,21 @@ public final class PostgresSource: Sendable {
     ///   - readClient: A read replica's client; loads go there unless the context has written.
     ///   - queryLog: The log of statements; a new one by default.
     ///   - logger: The logger; label `gbatchy.postgres` by default.
+    ///   - connectionWaitLimit: How long a statement waits for a pooled connection (``connectionWaitLimit``); 10 s
+    ///     by default (postgres-nio's own `connectTimeout` for one connection attempt), `nil` for as long as the pool
+    ///     waits.
     public init(
         client: PostgresClient,
         readClient: PostgresClient? = nil,
         queryLog: QueryLog = QueryLog(),
-        logger: Logger = Logger(label: "gbatchy.postgres")
+        logger: Logger = Logger(label: "gbatchy.postgres"),
+        connectionWaitLimit: Duration? = .seconds(10)
     ) {
         self.client = client
         self.readClient = readClient
         self.queryLog = queryLog
         self.logger = logger
+        self.connectionWaitLimit = connectionWaitLimit
         self.dispatchGroup = PostgresSnapshotGroup()
         dispatchGroup.source = self
     }
@@ -91,10 +105,29 @@ public final class PostgresSource: Sendable {
         BatchContext.current?.marks.withLock { $0.contains(ObjectIdentifier(self)) } ?? false
     }
 
-    /// The client reads go to: the replica, unless there is none or the context has written.
+    /// The client reads go to: the replica, unless there is none, the context has written, or the replica failed to
+    /// give a connection in the last ``replicaRestInterval``.
     var readTarget: (client: PostgresClient, role: QueryLog.Role, fallback: PostgresClient?) {
-        if let readClient, !contextHasWritten { return (readClient, .replica, client) }
+        if let readClient, !contextHasWritten, !replicaIsResting { return (readClient, .replica, client) }
         return (client, .writer, nil)
+    }
+
+    /// How long reads go to the primary after the replica failed to give a connection, before it is tried again:
+    /// a replica that is down costs one statement's wait, not every statement's.
+    static let replicaRestInterval: Duration = .seconds(10)
+
+    /// Until when reads skip the replica, after it failed.
+    private let replicaRestsUntil = Locked<ContinuousClock.Instant?>(nil)
+
+    /// Whether the replica failed to give a connection less than ``replicaRestInterval`` ago.
+    private var replicaIsResting: Bool {
+        replicaRestsUntil.withLock { until in until.map { ContinuousClock.now < $0 } ?? false }
+    }
+
+    /// Records that the replica failed to give a connection, and logs it: reads go to the primary for a while.
+    func replicaFailed(_ error: any Error) {
+        replicaRestsUntil.withLock { $0 = ContinuousClock.now + Self.replicaRestInterval }
+        logger.warning("the read replica failed; reading from the primary", metadata: ["error": "\(error)"])
     }
 
     /// Runs one read statement and returns its rows, in the tick's snapshot when there is one; on the replica (a
@@ -121,9 +154,19 @@ public final class PostgresSource: Sendable {
                 _ = error
             }
         }
+        if let failure = Self.leaseFailure, failure.source == ObjectIdentifier(self) {
+            // The tick could get no connection, on the replica nor on the primary: this statement cannot either.
+            throw PostgresSourceError(
+                .connection,
+                failure.error.message,
+                table: table,
+                sql: sql,
+                underlying: failure.error.underlying
+            )
+        }
         let target = readTarget
         do {
-            return try await target.client.withConnection { connection in
+            return try await withConnection(target.client, role: target.role, sql: sql, table: table) { connection in
                 try await run(
                     sql,
                     bindings,
@@ -136,8 +179,8 @@ public final class PostgresSource: Sendable {
             }
         } catch let error as PostgresSourceError where error.code == .connection && target.fallback != nil {
             guard let primary = target.fallback else { throw error }
-            logger.warning("the read replica failed; reading from the primary", metadata: ["error": "\(error)"])
-            return try await primary.withConnection { connection in
+            replicaFailed(error)
+            return try await withConnection(primary, role: .writer, sql: sql, table: table) { connection in
                 try await run(
                     sql,
                     bindings,
@@ -148,6 +191,103 @@ public final class PostgresSource: Sendable {
                     canceller: primary
                 )
             }
+        }
+    }
+
+    /// The connection failure of the running tick, when its snapshot could get no connection.
+    @TaskLocal static var leaseFailure: LeaseFailure?
+
+    /// A tick's failure to get a connection, which its statements share instead of each waiting again.
+    struct LeaseFailure: Sendable {
+        let source: ObjectIdentifier
+        let error: PostgresSourceError
+    }
+
+    /// Runs `body` with a connection of `client`, waiting at most ``connectionWaitLimit`` for it.
+    ///
+    /// The connection is leased by a child task and handed to the calling task, which runs `body` (so `body` needs not
+    /// be `Sendable`); the child returns it to the pool when `body` ends. When the limit passes first, the pool's
+    /// request is cancelled and the statement fails with ``PostgresSourceError/Code/connection`` naming `sql`.
+    ///
+    /// A connection that is already closed (the server ended it, and the pool has not yet seen it go) is closed on
+    /// the client side too, so that the pool drops it, and another one leased, up to three times: nothing was sent
+    /// on it, so nothing runs twice.
+    func withConnection<R>(
+        _ client: PostgresClient,
+        role: QueryLog.Role,
+        sql: String,
+        table: String?,
+        _ body: (PostgresConnection) async throws -> R
+    ) async throws -> R {
+        var attempt = 1
+        while true {
+            do {
+                return try await leaseOnce(client, role: role, sql: sql, table: table) { connection in
+                    if connection.isClosed, attempt < 3 {
+                        // Closing it completes its close future, which tells the pool to drop it.
+                        try? await connection.close()
+                        throw ClosedLease()
+                    }
+                    return try await body(connection)
+                }
+            } catch is ClosedLease {
+                attempt += 1
+            }
+        }
+    }
+
+    /// A leased connection that was closed before anything was sent on it.
+    private struct ClosedLease: Error {}
+
+    /// ``withConnection(_:role:sql:table:_:)``'s one lease.
+    private func leaseOnce<R>(
+        _ client: PostgresClient,
+        role: QueryLog.Role,
+        sql: String,
+        table: String?,
+        _ body: (PostgresConnection) async throws -> R
+    ) async throws -> R {
+        let handOff = PostgresConnectionHandOff()
+        return try await withThrowingTaskGroup(of: Void.self, returning: R.self) { group in
+            group.addTask {
+                do {
+                    try await client.withConnection { connection in
+                        guard handOff.settle(.success(connection)) else { return }
+                        await handOff.givenBack()
+                    }
+                } catch {
+                    handOff.settle(.failure(error))
+                }
+            }
+            if let limit = connectionWaitLimit {
+                group.addTask {
+                    try await Task.sleep(for: limit)
+                    let pool = role == .replica ? "replica's" : "primary's"
+                    // A lease that came first keeps its connection; one that comes later goes back to the pool.
+                    handOff.settle(
+                        .failure(
+                            PostgresSourceError(
+                                .connection,
+                                "no connection from the \(pool) pool within \(limit): the server is down, refuses "
+                                    + "the login (role, password) or has no such database, or every connection "
+                                    + "stayed busy (postgres-nio's client logs why)",
+                                table: table,
+                                sql: sql
+                            )
+                        )
+                    )
+                }
+            }
+            let connection: PostgresConnection
+            do {
+                connection = try await handOff.connection()
+            } catch {
+                group.cancelAll()  // the pool's request, when it still waits
+                throw PostgresSourceError.wrapping(error, sql: sql, table: table)
+            }
+            group.cancelAll()  // the limit's timer; the lease is held until the connection is given back
+            defer { handOff.giveBack() }
+            return try await body(connection)
         }
     }
 
@@ -212,6 +352,16 @@ public final class PostgresSource: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         do {
+            // postgres-nio may never answer a statement sent on a connection that has already closed (the server
+            // ended it: a restart, `pg_terminate_backend`); such a statement fails here instead of waiting forever.
+            guard !connection.isClosed else {
+                throw PostgresSourceError(
+                    .connection,
+                    "the connection is closed (the server ended it)",
+                    table: table,
+                    sql: sql
+                )
+            }
             let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
                 .collect()
             record(sql, keyCount: keyCount, table: table, rows: rows.count, since: start, role: role, error: nil)
