@@ -30,14 +30,14 @@ struct LoaderRegistryTests {
                 return elapsed
             }
             let sweptBefore = db.tableLoaders.registry.sweptEntries
-            // Timings share the machine with the other tests: a ratio over the bound is measured again, up to three
-            // times. Quadratic registration misses it by far (about 90 times), and takes seconds for 20,000.
+            // Timings share the machine with the other tests (and a sanitizer's slowdown): a ratio over the bound is
+            // measured again, up to three times. Quadratic registration misses it by far (about 90 times) every time.
             var ratios: [Double] = []
             for attempt in 0..<3 {
                 let small = (0..<3).map { register(2_000, on: "small\(attempt).\($0)") }.min() ?? .zero
                 let large = register(20_000, on: "large\(attempt)")
                 ratios.append(large / small)
-                if large < small * 30 || large > .seconds(5) { break }
+                if large < small * 30 { break }
             }
             #expect(ratios.contains { $0 < 30 }, "20,000 loaders took \(ratios) times as long as 2,000")
             let swept = db.tableLoaders.registry.sweptEntries - sweptBefore
