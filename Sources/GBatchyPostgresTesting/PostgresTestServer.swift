@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -65,7 +64,7 @@ public final class PostgresTestServer: Sendable {
     /// Runs `psql` through the Unix socket.
     let runner: PsqlRunner
     /// Set once the server is stopped.
-    let stopped = Mutex(false)
+    let stopped = ServerLock(false)
 
     /// The Unix socket file, `<socketDirectory>/.s.PGSQL.<port>`: what
     /// `PostgresClient.Configuration(unixSocketPath:username:password:database:)` takes.
@@ -186,7 +185,7 @@ public final class PostgresTestServer: Sendable {
     /// How many ports a start tries before giving up (another process may take a port between choice and bind).
     static let portAttempts = 5
     /// Counts starts in this process, so that concurrent starts choose different ports.
-    static let startCount = Mutex(0)
+    static let startCount = ServerLock(0)
 
     /// ``start(listening:)``'s work, blocking the calling thread.
     static func startNow(listening: Listening) throws(PostgresTestServerError) -> PostgresTestServer {
@@ -238,7 +237,7 @@ public final class PostgresTestServer: Sendable {
     }
 
     /// The `initdb` output of this process, one per binaries folder (`initdb` runs once; each server copies it).
-    static let templates = Mutex<[String: String]>([:])
+    static let templates = ServerLock<[String: String]>([:])
 
     /// Puts a new cluster at `destination`: a copy (`cp -a`, owner and modes kept) of this process's template, made by
     /// `initdb` on first use. Copying takes a tenth of `initdb`'s time. The templates are removed when the process
@@ -289,7 +288,7 @@ public final class PostgresTestServer: Sendable {
 
     /// The servers of this process that are not stopped: folder → the `pg_ctl stop` command line, for the exit
     /// handler.
-    static let running = Mutex<[String: [String]]>([:])
+    static let running = ServerLock<[String: [String]]>([:])
 
     /// Registers ``cleanUpAtExit()`` with `atexit`, once.
     static let exitHandler: Void = {

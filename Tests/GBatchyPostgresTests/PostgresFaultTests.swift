@@ -3,7 +3,6 @@ import GBatchy
 import GBatchyPostgres
 import GBatchyPostgresTesting
 import PostgresNIO
-import Synchronization
 import Testing
 
 /// A filter that sleeps once per statement (an uncorrelated subquery runs once), for `seconds`.
@@ -308,7 +307,7 @@ func bounded<R: Sendable>(
     _ body: @escaping @Sendable () async throws -> R
 ) async throws -> R {
     let work = Task { try await body() }
-    let waiter = Mutex<CheckedContinuation<R, any Error>?>(nil)
+    let waiter = Locked<CheckedContinuation<R, any Error>?>(nil)
     let finish = { @Sendable (result: Result<R, any Error>) in
         waiter.withLock { waiter in
             defer { waiter = nil }
