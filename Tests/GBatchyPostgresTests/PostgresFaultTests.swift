@@ -270,6 +270,7 @@ struct PostgresFaultTests {
                 while try await offThread({ try endpoint.psql(query, in: database) })
                     .trimmingCharacters(in: .whitespacesAndNewlines) != "0"
                 {
+                    // Polls the server's state, bounded above; no batch waits on this clock.
                     try await Task.sleep(for: .milliseconds(20))
                 }
             }
@@ -318,6 +319,7 @@ func bounded<R: Sendable>(
         waiter.withLock { $0 = continuation }
         Task { finish(await work.result) }
         Task {
+            // The bound itself: a real timeout, not a wait for a batch.
             try? await Task.sleep(for: limit)
             work.cancel()
             finish(.failure(BoundExceeded(what: what, limit: limit)))
@@ -341,6 +343,7 @@ func backendRunning(_ marker: String, psql: @escaping @Sendable (String) throws 
         + "AND pid <> pg_backend_pid() AND query LIKE '%\(marker)%' ORDER BY pid LIMIT 1"
     while ContinuousClock.now < deadline {
         if let pid = Int(try await offThread { try psql(query) }) { return pid }
+        // Polls pg_stat_activity until the statement is there, bounded by the deadline; no batch waits on this clock.
         try await Task.sleep(for: .milliseconds(20))
     }
     throw BoundExceeded(what: "a backend running \(marker)", limit: .seconds(40))

@@ -277,24 +277,17 @@ extension PostgresSource {
         maxBatchSize: Int? = nil,
         name: String? = nil
     ) -> PostgresCountLoader<Int> {
-        let shape = PostgresShape(filter: filter, filterValues: values, aggregate: .count)
-        let query = PostgresTableQuery<Int, Int>(
-            source: self,
-            table: table,
-            keyColumns: [key],
-            shape: shape,
-            columns: nil,
-            bindKeys: Self.keyBinder(Int.self),
-            decodeRow: { row, _ in try row["gbatchy_value"].decode(Int.self) }
-        )
-        return PostgresAggregateLoader(
-            source: self,
-            query: query,
+        aggregateLoader(
+            .count,
             none: 0,
+            table: table,
+            key: key,
+            filter: filter,
+            values,
             caching: caching,
             maxBatchSize: maxBatchSize,
             name: name
-        )
+        ) { row, _ in try row["gbatchy_value"].decode(Int.self) }
     }
 
     /// Creates a loader of whether each integer key has a row (an `EXISTS`, which stops at the first row).
@@ -321,20 +314,45 @@ extension PostgresSource {
         maxBatchSize: Int? = nil,
         name: String? = nil
     ) -> PostgresExistsLoader<Int> {
-        let shape = PostgresShape(filter: filter, filterValues: values, aggregate: .exists)
-        let query = PostgresTableQuery<Int, Bool>(
+        aggregateLoader(
+            .exists,
+            none: false,
+            table: table,
+            key: key,
+            filter: filter,
+            values,
+            caching: caching,
+            maxBatchSize: maxBatchSize,
+            name: name
+        ) { _, _ in true }
+    }
+
+    /// A count or exists loader: one value per key, `none` for a key without rows.
+    private func aggregateLoader<Value: Sendable>(
+        _ aggregate: PostgresShape.Aggregate,
+        none: Value,
+        table: String,
+        key: String,
+        filter: String?,
+        _ values: [any PostgresEncodable & Sendable],
+        caching: Bool,
+        maxBatchSize: Int?,
+        name: String?,
+        decode: @escaping @Sendable (PostgresRandomAccessRow, String) throws -> Value
+    ) -> PostgresAggregateLoader<Int, Value> {
+        let query = PostgresTableQuery<Int, Value>(
             source: self,
             table: table,
             keyColumns: [key],
-            shape: shape,
+            shape: PostgresShape(filter: filter, filterValues: values, aggregate: aggregate),
             columns: nil,
             bindKeys: Self.keyBinder(Int.self),
-            decodeRow: { _, _ in true }
+            decodeRow: decode
         )
         return PostgresAggregateLoader(
             source: self,
             query: query,
-            none: false,
+            none: none,
             caching: caching,
             maxBatchSize: maxBatchSize,
             name: name
