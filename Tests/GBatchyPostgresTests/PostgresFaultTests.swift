@@ -14,10 +14,20 @@ struct PostgresFaultTests {
     func restartDuringTick() async throws {
         try await withOwnServer { server, pg in
             let slow = pg.loader(Author.self, table: "authors", key: "id", where: sleepingFilter, [30.0])
+            // Both statements sleep: the tick's statements run one after the other on its connection, in either
+            // order, so the restart finds one running and the other not yet finished, whichever went first.
+            let slowPosts = pg.groupLoader(
+                Post.self,
+                table: "posts",
+                key: "author_id",
+                where: sleepingFilter,
+                [30.0],
+                orderBy: "id"
+            )
             let posts = pg.groupLoader(Post.self, table: "posts", key: "author_id", orderBy: "id")
             let tick = Task {
                 await withBatchContext {
-                    let (a, b, p) = (slow.future(1), slow.future(2), posts.future(1))
+                    let (a, b, p) = (slow.future(1), slow.future(2), slowPosts.future(1))
                     return await (a.result, b.result, p.result)
                 }
             }
