@@ -101,6 +101,27 @@ struct PostgresExactnessTests {
         }
     }
 
+    @Test("a single-value row type reads the first column, as on SQLite; NULL only into an optional")
+    func singleValueRows() async throws {
+        try await withBlogSource { pg, _, _ in
+            #expect(try await pg.query("SELECT count(*) FROM posts", as: Int.self) == [12])
+            #expect(
+                try await pg.query("SELECT name, id FROM authors WHERE id < $1 ORDER BY id", [3], as: String.self)
+                    == ["Ada Lovelace", "Grace Hopper"]
+            )
+            #expect(try await pg.query("SELECT bio FROM authors WHERE id = 3", as: String?.self) == [nil])
+            #expect(try await pg.query("SELECT is_featured FROM posts ORDER BY id LIMIT 1", as: Bool.self).count == 1)
+            let error = await #expect(throws: PostgresSourceError.self) {
+                try await pg.query("SELECT bio FROM authors WHERE id = 3", as: String.self)
+            }
+            #expect(error?.code == .decoding)
+            #expect(error?.column == "bio")
+            #expect(error?.message.contains("NULL") == true)
+            let inWrite = try await pg.write { tx in try await tx.query("SELECT count(*) FROM tags", as: Int.self) }
+            #expect(inWrite.count == 1)
+        }
+    }
+
     @Test("a write clears the context's cached rows of the tables it wrote; a failed write leaves nothing")
     func writes() async throws {
         try await withBlogSource { pg, _, _ in

@@ -33,8 +33,13 @@ struct PostgresRowDecoder: Decoder {
         }
     }
 
+    /// The row's first column, for a row type that is a single value (`Int`, `String`, `Date`…), as in
+    /// `pg.query("SELECT count(*) FROM posts", as: Int.self)`; the same rule as on SQLite.
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        throw failure(column: nil, type: "a single value", "a row decodes by column name only")
+        guard let column = row.first?.columnName else {
+            throw failure(column: nil, type: "a single value", "the result has no column")
+        }
+        return FirstColumn(decoder: self, column: column)
     }
 
     func failure(column: String?, type: String, _ reason: String, underlying: (any Error)? = nil) -> PostgresSourceError
@@ -110,6 +115,30 @@ struct PostgresRowDecoder: Decoder {
 
     private func decodeCell<D: PostgresDecodable>(_ type: D.Type, _ cell: PostgresCell) throws -> Any {
         try cell.decode(D.self)
+    }
+
+    /// The first column of a row decoded as a single value.
+    private struct FirstColumn: SingleValueDecodingContainer {
+        let decoder: PostgresRowDecoder
+        let column: String
+        var codingPath: [any CodingKey] { [] }
+
+        func decodeNil() -> Bool { decoder.row[column].bytes == nil }
+        func decode(_ type: Bool.Type) throws -> Bool { try decoder.decodePrimitive(type, column: column) }
+        func decode(_ type: String.Type) throws -> String { try decoder.decodePrimitive(type, column: column) }
+        func decode(_ type: Double.Type) throws -> Double { try decoder.decodePrimitive(type, column: column) }
+        func decode(_ type: Float.Type) throws -> Float { try decoder.decodePrimitive(type, column: column) }
+        func decode(_ type: Int.Type) throws -> Int { try decoder.decodePrimitive(type, column: column) }
+        func decode(_ type: Int8.Type) throws -> Int8 { try decoder.decode(type, column: column) }
+        func decode(_ type: Int16.Type) throws -> Int16 { try decoder.decodePrimitive(type, column: column) }
+        func decode(_ type: Int32.Type) throws -> Int32 { try decoder.decodePrimitive(type, column: column) }
+        func decode(_ type: Int64.Type) throws -> Int64 { try decoder.decodePrimitive(type, column: column) }
+        func decode(_ type: UInt.Type) throws -> UInt { try decoder.decode(type, column: column) }
+        func decode(_ type: UInt8.Type) throws -> UInt8 { try decoder.decode(type, column: column) }
+        func decode(_ type: UInt16.Type) throws -> UInt16 { try decoder.decode(type, column: column) }
+        func decode(_ type: UInt32.Type) throws -> UInt32 { try decoder.decode(type, column: column) }
+        func decode(_ type: UInt64.Type) throws -> UInt64 { try decoder.decode(type, column: column) }
+        func decode<T: Decodable>(_ type: T.Type) throws -> T { try decoder.decode(type, column: column) }
     }
 
     private struct Columns<Key: CodingKey>: KeyedDecodingContainerProtocol {

@@ -2,7 +2,7 @@
 // driver) and GRDB. Every public type of GBatchy and GBatchySQL is named here without a module prefix, so a name that
 // another of these modules also exports fails this file's build ("ambiguous for type lookup"). The program then runs
 // a small request against a temporary SQLite file that GRDB writes and all three libraries read, and exits non-zero
-// on a wrong result.
+// on a wrong result. PostgresInteropCheck.swift does the same for GBatchyPostgres beside PostgresNIO.
 
 import Foundation
 import GBatchy
@@ -101,6 +101,7 @@ struct InteropCheck {
             try await checkSQLiteNIO(path: path, report: &report)
             try await checkGBatchySQL(path: path, expected: expected, report: &report)
             try await checkGBatchy(report: &report)
+            try await checkGBatchyPostgres(expected: expected, report: &report)
         } catch {
             report.check(false, "unexpected error: \(error)")
         }
