@@ -164,8 +164,15 @@ struct PostgresExactnessTests {
             let error = await capture { _ = try await withBatchContext { try await authors.load(2) } }
             #expect((error as? PostgresSourceError)?.code == .unknownColumn)
             #expect((error as? PostgresSourceError)?.column == "name")
+            // A list query built from the schema read before the drop says so too.
+            let listed = await capture { _ = try await withBatchContext { try await authors.list(limit: 1) } }
+            #expect((listed as? PostgresSourceError)?.code == .unknownColumn)
+            #expect((listed as? PostgresSourceError)?.column == "name")
             try endpoint.psql("ALTER TABLE authors ADD COLUMN name text NOT NULL DEFAULT 'back'", in: database)
             #expect(try await withBatchContext { try await authors.load(2) }?.name == "back")
+            #expect(
+                try await withBatchContext { try await authors.list(orderBy: "id", limit: 1) }.first?.name == "back"
+            )
             // An optional column dropped decodes as nil.
             try endpoint.psql("ALTER TABLE authors DROP COLUMN mentor_id", in: database)
             #expect(try await withBatchContext { try await authors.load(4) }?.mentorID == nil)

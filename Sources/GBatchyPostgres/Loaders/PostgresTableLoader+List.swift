@@ -67,7 +67,45 @@ extension PostgresTableLoader {
 extension PostgresTableQuery {
     /// The rows of a list query, each with its key column's value read back, for priming: in the tick's snapshot.
     func list(_ query: PostgresListQuery, keyColumn: String) async throws -> [(key: PostgresCell, row: Row)] {
-        let schema = try await PostgresTableSchema.read(table, from: source)
+        var (sql, bindings) = try await listStatement(query, keyColumn: keyColumn)
+        let rows: [PostgresRow]
+        do {
+            rows = try await source.read(sql, bindings, keyCount: nil, table: table)
+        } catch let error as PostgresSourceError where error.sqlState == "42703" || error.sqlState == "42P01" {
+            // The schema changed since it was read: read it again (which throws the missing table or column), and
+            // run again once if the statement changed.
+            forgetSchema()
+            let rebuilt = try await listStatement(query, keyColumn: keyColumn)
+            guard rebuilt.sql != sql else { throw error }
+            (sql, bindings) = rebuilt
+            rows = try await source.read(sql, bindings, keyCount: nil, table: table)
+        }
+        return try rows.map { row in
+            let cells = row.makeRandomAccess()
+            return (cells["gbatchy_key"], try decode(cells, sql))
+        }
+    }
+
+    /// A list query's statement and bindings, from the table's columns; when a column it needs is not there, the
+    /// schema is read again next time.
+    private func listStatement(
+        _ query: PostgresListQuery,
+        keyColumn: String
+    ) async throws -> (sql: String, bindings: PostgresBindings) {
+        let schema = try await tableSchema()
+        do {
+            return try listStatement(query, keyColumn: keyColumn, schema: schema)
+        } catch {
+            forgetSchema()
+            throw error
+        }
+    }
+
+    private func listStatement(
+        _ query: PostgresListQuery,
+        keyColumn: String,
+        schema: PostgresTableSchema
+    ) throws -> (sql: String, bindings: PostgresBindings) {
         let key = try schema.column(keyColumn, role: "the key column")
         var selected: [String] = []
         if let columns {
@@ -102,11 +140,7 @@ extension PostgresTableQuery {
             sql += " LIMIT $\(next)"
             bindings.append(limit)
         }
-        let rows = try await source.read(sql, bindings, keyCount: nil, table: table)
-        return try rows.map { row in
-            let cells = row.makeRandomAccess()
-            return (cells["gbatchy_key"], try decode(cells, sql))
-        }
+        return (sql, bindings)
     }
 }
 

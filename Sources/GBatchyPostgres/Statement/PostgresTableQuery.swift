@@ -39,6 +39,8 @@ final class PostgresTableQuery<Identity: Hashable & Sendable, Row: Sendable>: Se
     /// Decodes one row of this loader's type.
     func decode(_ row: PostgresRandomAccessRow, _ sql: String) throws -> Row { try decodeRow(row, sql) }
     private let statement = Locked<String?>(nil)
+    /// The table's schema as last read, for the statements built from it (the by-key statement, list queries).
+    private let schema = Locked<PostgresTableSchema?>(nil)
     /// The table's primary key as the built statement selects it for identity priming (`gbatchy_identity`), or `nil`.
     private let identityColumn = Locked<String?>(nil)
     /// For a page loader, how many values its cursors hold, once its statement is built.
@@ -87,7 +89,7 @@ final class PostgresTableQuery<Identity: Hashable & Sendable, Row: Sendable>: Se
         } catch let error as PostgresSourceError where error.sqlState == "42703" || error.sqlState == "42P01" {
             // An undefined column or table: the schema changed since the statement was built. Check it again (which
             // throws the missing table or column), and run again once if the statement changed.
-            statement.withLock { $0 = nil }
+            forgetSchema()
             let rebuilt = try await checkedStatement(filter: filter)
             guard rebuilt != sql else { throw error }
             sql = rebuilt
@@ -150,12 +152,35 @@ final class PostgresTableQuery<Identity: Hashable & Sendable, Row: Sendable>: Se
     /// The statement, checking the schema on first use. A failed check is not remembered.
     private func checkedStatement(filter: FilterExpression?) async throws -> String {
         if let statement = statement.withLock({ $0 }) { return statement }
-        let schema = try await PostgresTableSchema.read(table, from: source)
+        let schema = try await tableSchema()
         var through: PostgresTableSchema?
         if let joinTable = shape.through { through = try await PostgresTableSchema.read(joinTable.table, from: source) }
-        let built = try build(schema, through: through, filter: filter)
+        let built: String
+        do {
+            built = try build(schema, through: through, filter: filter)
+        } catch {
+            // A column the statement needs is not there: the next statement reads the schema again.
+            forgetSchema()
+            throw error
+        }
         statement.withLock { $0 = built }
         return built
+    }
+
+    /// The table's schema: read on first use, and again after ``forgetSchema()`` (after a statement could not be built
+    /// from it, or the server no longer knew a table or column of it). A failed read is not remembered.
+    func tableSchema() async throws -> PostgresTableSchema {
+        if let schema = schema.withLock({ $0 }) { return schema }
+        let read = try await PostgresTableSchema.read(table, from: source)
+        schema.withLock { $0 = read }
+        return read
+    }
+
+    /// Forgets the schema and the statement built from it: the server said a table or column is not there (42P01,
+    /// 42703), so the next statement is built from the schema as it is now.
+    func forgetSchema() {
+        schema.withLock { $0 = nil }
+        statement.withLock { $0 = nil }
     }
 
     /// Builds the statement from the table's (and join table's) real columns, or throws ``PostgresSourceError``.
