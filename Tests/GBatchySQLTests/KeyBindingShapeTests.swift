@@ -4,9 +4,9 @@ import Testing
 
 @testable import GBatchySQL
 
-/// Issue #11 across loader shapes: every statement whose keys are single values (a filter, top N, count, exists,
-/// many-to-many, identity priming) binds a batch with a key JSON cannot carry one value per key, its own values after
-/// the keys; composite keys, pages and custom SQL read JSON arrays and fail exactly such a key, with the typed
+/// Issue #11 across loader shapes: every statement (a filter, top N, count, exists, many-to-many, identity priming,
+/// composite keys, pages, custom SQL) binds a batch with a key JSON cannot carry one row of values per key, its own
+/// values after the keys; only a custom statement with numbered parameters fails exactly such a key, with the typed
 /// `unsupportedKey`, while the other keys of its batch are answered.
 @Suite("Keys bound exactly in every loader shape", .timeLimit(.minutes(1)))
 struct KeyBindingShapeTests {
@@ -127,9 +127,10 @@ struct KeyBindingShapeTests {
         }
     }
 
-    /// Composite keys, pages and custom SQL send JSON arrays: a key with NUL fails alone, typed and named, and the
-    /// other keys of its batch are answered in the same statement.
-    @Test func jsonArrayStatementsFailExactlyTheKeysJSONCannotCarry() async throws {
+    /// Composite keys, pages and custom SQL bind a batch with a key JSON cannot carry one row of values per key too:
+    /// a composite key's parts and a page request's key each in a column of the keys' table, a custom statement's keys
+    /// in `IN (SELECT +column1 FROM (VALUES (?),…))`. Every key gets what `WHERE k = ? AND score = ?` gives it.
+    @Test func compositePageAndCustomSQLStatementsBindEveryKeyExactly() async throws {
         try await withShapesDatabase { db in
             let composite: CompositeKeyLoader<(String, Int), Scored> = db.loader(
                 Scored.self,
@@ -145,27 +146,84 @@ struct KeyBindingShapeTests {
                 sql: "SELECT * FROM t WHERE k IN (:keys) AND score > ? ORDER BY id",
                 [5]
             )
-            let (rows, firstPage, badPage, runs) = await withBatchContext {
-                async let rows = composite.loadMany([("a\0", 20), ("a", 10), ("\0", 40)])
-                async let firstPage = Self.outcome { try await pages.load("a", first: 1) }
-                async let badPage = Self.outcome { try await pages.load("a\0", first: 1) }
-                async let runs = custom.loadMany(["a", "a\0", "b"])
-                return await (rows, firstPage, badPage, runs)
+            try await withBatchContext { () async throws in
+                async let rows = composite.loadAll([("a\0", 20), ("a", 10), ("\0", 40), ("a\0", 10), ("a", 20)])
+                async let plain = pages.load("a", first: 1)
+                async let withNUL = pages.load("a\0", first: 1)
+                async let runs = custom.loadAll(["a", "a\0", "b", "\0", "c"])
+                let (found, plainPage, nulPage, groups) = try await (rows, plain, withNUL, runs)
+                #expect(found.map { $0?.id } == [2, 1, 4, nil, nil])
+                #expect(plainPage.rows.map(\.id) == [1] && plainPage.hasNextPage)
+                #expect(nulPage.rows.map(\.id) == [2] && nulPage.hasNextPage)
+                #expect(groups.map { $0.map(\.id) } == [[1, 6], [2, 3], [5], [4], []])
+                // One statement per loader, each with its keys as values, never json_each: two values per
+                // composite key (its parts), two per page request (its key, the JSON of its size and cursor).
+                let queries = loaderQueries(db)
+                #expect(queries.count == 3)
+                #expect(queries.allSatisfy { !$0.sql.contains("json_each") })
+                #expect(queries.filter { $0.sql.contains("(VALUES (0,?,?),(1,?,?),") }.count == 2)
+                #expect(queries.filter { $0.sql.contains("IN (SELECT +column1 FROM (VALUES (?),(?),") }.count == 1)
+                #expect(queries.compactMap(\.keyCount).sorted() == [2, 5, 5])
+
+                // The next page of the key with NUL: its cursor travels in the request's JSON, its key as a value.
+                let next = try await pages.load("a\0", first: 1, after: nulPage.endCursor)
+                #expect(next.rows.map(\.id) == [3] && !next.hasNextPage)
+                #expect(try #require(loaderQueries(db).last).sql.contains("(VALUES (0,?,?)"))
             }
-            #expect(try rows[1].get()?.id == 1)
-            #expect(try firstPage.get().rows.map(\.id) == [1])
-            #expect(try runs[0].get().map(\.id) == [1, 6] && runs[2].get().map(\.id) == [5])
-            for failure in [rows[0].failure, rows[2].failure, badPage.failure, runs[1].failure] {
-                let error = try #require(failure as? TableLoaderError)
-                #expect(error.code == .unsupportedKey)
-                #expect(error.key.contains(#"\0"#))
+        }
+    }
+
+    /// `Data` parts of a composite key are blobs matched byte for byte, never equal to text of the same bytes; a
+    /// batch longer than one `VALUES` statement runs in chunks, each key still answered by its own row.
+    @Test func dataPartsAndLongBatchesOfCompositeKeys() async throws {
+        struct Blob: Decodable, Sendable, Equatable {
+            let id: Int
+        }
+        try await withTemporaryDatabase { db, _ in
+            try await db.execute("CREATE TABLE b(id INTEGER PRIMARY KEY, k, n INTEGER); CREATE INDEX b_k ON b(k, n)")
+            try await db.write { conn in
+                try conn.execute("INSERT INTO b VALUES (1, ?, 1)", [Data([0, 1])])
+                try conn.execute("INSERT INTO b VALUES (2, ?, 1)", [Data([0x61])])
+                try conn.execute("INSERT INTO b VALUES (3, 'a', 1)")
             }
-            #expect((rows[0].failure as? TableLoaderError)?.table == "t")
-            // One statement per loader, each through json_each, with only the keys JSON carries.
+            let byBlob: CompositeKeyLoader<(Data, Int), Blob> = db.loader(Blob.self, table: "b", keys: ("k", "n"))
+            let byText: CompositeKeyLoader<(String, Int), Blob> = db.loader(Blob.self, table: "b", keys: ("k", "n"))
+            db.queryLog.clear()
+            // 5,000 keys, only three of them with a row: 4,096 in the first statement, the rest in the second.
+            let missing: [(Data, Int)] = (0..<4997).map { (Data([0xFF, UInt8($0 % 256), UInt8($0 / 256)]), 1) }
+            let keys: [(Data, Int)] = missing + [(Data([0, 1]), 1), (Data([0x61]), 1), (Data([0, 1]), 2)]
+            let (blobs, texts) = try await withBatchContext { () async throws in
+                async let blobs = byBlob.loadAll(keys)
+                async let texts = byText.loadAll([("a", 1), ("\0\u{1}", 1)])
+                return try await (blobs, texts)
+            }
+            #expect(blobs.suffix(3).map { $0?.id } == [1, 2, nil])
+            #expect(blobs.dropLast(3).allSatisfy { $0 == nil })
+            #expect(texts.map { $0?.id } == [3, nil])
+            let statements = loaderQueries(db).filter { $0.sql.contains("VALUES") }
+            #expect(statements.compactMap(\.keyCount).sorted() == [2, 904, 4096])
+        }
+    }
+
+    /// A custom statement with a numbered parameter (`?2`) keeps the positions its numbers name only with the
+    /// `json_each` form: a key JSON cannot carry fails alone, typed and named, and the others are answered.
+    @Test func customSQLWithNumberedParametersFailsExactlyTheKeysJSONCannotCarry() async throws {
+        try await withShapesDatabase { db in
+            let custom = db.sqlLoader(
+                Scored.self,
+                key: "k",
+                keyType: String.self,
+                reads: ["t"],
+                sql: "SELECT * FROM t WHERE k IN (:keys) AND score > ?2 ORDER BY id",
+                [15]
+            )
+            let runs = await withBatchContext { await custom.loadMany(["a", "a\0", "b"]) }
+            #expect(try runs[0].get().map(\.id) == [6] && runs[2].get().map(\.id) == [5])
+            let error = try #require(runs[1].failure as? TableLoaderError)
+            #expect(error.code == .unsupportedKey)
+            #expect(error.key.contains(#"\0"#))
             let queries = loaderQueries(db)
-            #expect(queries.count == 3)
-            #expect(queries.allSatisfy { !$0.sql.contains("VALUES") })
-            #expect(queries.compactMap(\.keyCount).sorted() == [1, 1, 2])
+            #expect(queries.count == 1 && queries[0].sql.contains("json_each") && queries[0].keyCount == 2)
         }
     }
 }

@@ -108,7 +108,7 @@ struct KeyBindingTests {
             #expect(blobRows.map { $0?.id } == (1...count).map { $0 })
             let queries = loaderQueries(db)
             #expect(queries.compactMap(\.keyCount).reduce(0, +) == 2 * count)
-            #expect(queries.count == 2 * (count / KeyBinding.longestLength + 1))
+            #expect(queries.count == 2 * (count / KeyBinding.longestLength(width: 1) + 1))
             // One read transaction for both loaders' chunks: one snapshot.
             #expect(db.queryLog.entries.filter { $0.sql == "BEGIN DEFERRED" }.count == 1)
         }

@@ -3,7 +3,7 @@
 struct EncodedKeys: Sendable {
     /// The JSON array of the keys sent, when ``values`` is `nil`.
     @usableFromInline var json = ""
-    /// The keys sent, one value each, when the batch binds them one by one.
+    /// The keys sent, one value each (a ``SQLiteMultiValueKey`` several), when the batch binds them one by one.
     @usableFromInline var values: [SQLiteValue]?
     /// The index in the batch of each element of the array.
     @usableFromInline var sent: [Int] = []
@@ -18,11 +18,19 @@ struct EncodedKeys: Sendable {
     @inlinable
     init() {}
 
-    /// Sends `value`, the key at `index` in the batch, unless it is `NULL`, which matches no row.
+    /// Sends `key`, the key at `index` in the batch, as its value (its values, for a ``SQLiteMultiValueKey``),
+    /// unless one is `NULL`, which matches no row.
     @inlinable
-    mutating func bind(_ value: SQLiteValue, of index: Int) {
-        if case .null = value { return }
-        values?.append(value)
+    mutating func bind<Key: SQLiteKey>(_ key: Key, of index: Int) {
+        if let key = key as? any SQLiteMultiValueKey {
+            let row = key.sqliteValues
+            guard !row.contains(.null) else { return }
+            values?.append(contentsOf: row)
+        } else {
+            let value = key.sqliteValue
+            if case .null = value { return }
+            values?.append(value)
+        }
         sent.append(index)
     }
 

@@ -56,7 +56,7 @@ struct RowReader<Key: SQLiteKey, Row: Sendable>: Sendable {
             encoded.json += "["
             for index in keys.indices {
                 if encoded.values != nil {
-                    encoded.bind(keys[index].sqliteValue, of: index)
+                    encoded.bind(keys[index], of: index)
                     continue
                 }
                 do {
@@ -76,8 +76,8 @@ struct RowReader<Key: SQLiteKey, Row: Sendable>: Sendable {
                     encoded = EncodedKeys()
                     encoded.values = []
                     encoded.values?.reserveCapacity(keys.count)
-                    for earlier in sent { encoded.bind(keys[earlier].sqliteValue, of: earlier) }
-                    encoded.bind(keys[index].sqliteValue, of: index)
+                    for earlier in sent { encoded.bind(keys[earlier], of: earlier) }
+                    encoded.bind(keys[index], of: index)
                 }
             }
             if encoded.values == nil { encoded.json += "]" }

@@ -10,7 +10,9 @@ import GBatchy
 /// `SELECT "t"."col", …, "k"."key" FROM main.json_each(?) AS "k" JOIN "playlist_tracks" AS "t"
 /// ON "t"."playlist_id" = +json_extract("k"."value", '$[0]') AND "t"."track_id" = +json_extract("k"."value", '$[1]')`,
 /// so each key gets exactly the rows `WHERE "playlist_id" = ? AND "track_id" = ?` gives it, and an index on the key
-/// columns answers each key. A key with a `nil` part answers `nil` without a query.
+/// columns answers each key. A batch with a part JSON cannot carry (text containing NUL, `Data`) binds each part as
+/// a value instead, `(VALUES (0,?,?),…)` matched by `"t"."playlist_id" = +"k"."p0" AND …`. A key with a `nil` part
+/// answers `nil` without a query.
 ///
 /// ```swift
 /// struct PlaylistTrack: Decodable, Sendable { let id: Int; let playlistID: Int; let trackID: Int }

@@ -6,7 +6,9 @@ import GBatchy
 /// where the tick's keys go with `:keys`, inside parentheses (`WHERE customer_id IN (:keys)`); the loader replaces the
 /// marker with `SELECT +value FROM main.json_each(:keys)` and binds the distinct keys of the batch as one JSON array,
 /// so the statement is the same for any number of keys and each key is compared as `WHERE customer_id = ?` would
-/// compare it. Your other parameters (`?`) take the values given, in order; they are part of the loader.
+/// compare it. A batch with a key JSON cannot carry (text containing NUL, `Data`) binds one value per key instead,
+/// `SELECT +column1 FROM (VALUES (?),(?),…)`; a statement with numbered parameters (`?2`) fails such a key alone.
+/// Your other parameters (`?`) take the values given, in order; they are part of the loader.
 ///
 /// Each row goes to the key its `key` column holds (read back as `Key`), in the statement's order: every key gets
 /// its rows, `[]` when it has none. A row whose key column is no key of the batch (a `NOCASE` column returning

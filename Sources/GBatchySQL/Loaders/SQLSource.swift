@@ -36,48 +36,87 @@ final class SQLSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
 
     /// The rows of `keys`, each with the index in `keys` of the key its key column holds, in the statement's order;
     /// and, by index, the keys that failed before the query. No query runs when no key is left.
+    ///
+    /// A batch with a key JSON cannot carry exactly (text containing NUL, a blob) binds one value per key instead,
+    /// `IN (SELECT +column1 FROM (VALUES (?),(?),…))`, padded and chunked as a table loader's
+    /// (``KeyBinding``), every chunk in the batch's read transaction; a statement with numbered parameters (`?2`),
+    /// whose numbers the longer list would shift, fails such a key alone with ``TableLoaderError/Code/unsupportedKey``.
     func fetch(_ keys: [Key]) async throws -> TableSource<Key, Row>.Rows {
-        let batch = reader.encodeKeys(keys, false, false)
+        var batch = reader.encodeKeys(keys, false, true)
         guard !batch.sent.isEmpty else { return ([], batch.failures) }
         let checked = try await checkedStatement()
-        let (readRows, keyColumn, table, values) = (reader.readRows, keyColumn, reads.first, values)
+        if batch.values != nil, !checked.bindsValues {
+            batch = reader.encodeKeys(keys, false, false)
+            guard !batch.sent.isEmpty else { return ([], batch.failures) }
+        }
         let keyIndexes = Dictionary(batch.sent.map { (keys[$0], $0) }, uniquingKeysWith: { first, _ in first })
+        let (sent, json, values) = (batch.sent, batch.json, batch.values)
         let read = try await database.read { connection in
-            try connection.withCachedStatement(checked.sql) { statement in
-                var bound: [any SQLiteBindable] = []
-                bound.reserveCapacity(checked.parameterCount)
-                var others = values.makeIterator()
-                for index in 1...checked.parameterCount {
-                    if index == checked.keysParameter {
-                        bound.append(batch.json)
-                    } else if let value = others.next() {
-                        bound.append(value)
-                    }
-                }
-                try statement.bind(bound, keyCount: batch.sent.count, table: table)
-                // The result columns as they are now: a `SELECT *` follows the schema.
-                guard
-                    let column = statement.columnNames.firstIndex(where: {
-                        $0.caseInsensitiveCompare(keyColumn) == .orderedSame
-                    })
-                else {
-                    throw TableLoaderError.unreadableKey(.null, table: table ?? "?", column: keyColumn)
-                }
-                let rows = try readRows(statement, Int32(column), nil, batch.sent, keyIndexes)
-                if rows.isUnmatched {
-                    // The row the reading stopped at is still the current one.
-                    throw TableLoaderError.unreadableKey(
-                        statement.value(at: Int32(column)),
-                        table: table ?? "?",
-                        column: keyColumn
-                    )
-                }
-                return rows
+            guard let values else {
+                return try self.run(checked.sql, checked, keys: [json], sent, keyIndexes, on: connection)
             }
+            var read = RowsRead<Row>()
+            var start = 0
+            while start < sent.count {
+                let end = min(start + KeyBinding.longestLength(width: 1), sent.count)
+                let length = KeyBinding.paddedLength(end - start, width: 1)
+                var bound = Array(values[start..<end])
+                bound += repeatElement(.null, count: length - (end - start))
+                let chunk = try self.run(
+                    checked.valuesSQL(length: length),
+                    checked,
+                    keys: bound.map { $0 as any SQLiteBindable },
+                    Array(sent[start..<end]),
+                    keyIndexes,
+                    on: connection
+                )
+                read.rows += chunk.rows
+                read.failures.merge(chunk.failures) { first, _ in first }
+                start = end
+            }
+            return read
         }
         var failures = batch.failures
         if !read.failures.isEmpty { failures.merge(read.failures) { before, _ in before } }
         return (read.rows, failures)
+    }
+
+    /// Runs `sql`, the checked statement with `keys` bound where its `:keys` marker was and the loader's values
+    /// around them, and reads each row back to the key its key column holds.
+    private func run(
+        _ sql: String,
+        _ checked: SQLLoaderStatement,
+        keys: [any SQLiteBindable],
+        _ sent: [Int],
+        _ keyIndexes: [Key: Int],
+        on connection: SQLiteSourceConnection
+    ) throws -> RowsRead<Row> {
+        let (readRows, keyColumn, table) = (reader.readRows, keyColumn, reads.first)
+        return try connection.withCachedStatement(sql) { statement in
+            // The values before the marker, the keys, the values after it.
+            var bound = Array(values.prefix(checked.keysParameter - 1))
+            bound += keys
+            bound += values.dropFirst(checked.keysParameter - 1)
+            try statement.bind(bound, keyCount: sent.count, table: table)
+            // The result columns as they are now: a `SELECT *` follows the schema.
+            guard
+                let column = statement.columnNames.firstIndex(where: {
+                    $0.caseInsensitiveCompare(keyColumn) == .orderedSame
+                })
+            else {
+                throw TableLoaderError.unreadableKey(.null, table: table ?? "?", column: keyColumn)
+            }
+            let rows = try readRows(statement, Int32(column), nil, sent, keyIndexes)
+            if rows.isUnmatched {
+                // The row the reading stopped at is still the current one.
+                throw TableLoaderError.unreadableKey(
+                    statement.value(at: Int32(column)),
+                    table: table ?? "?",
+                    column: keyColumn
+                )
+            }
+            return rows
+        }
     }
 
     /// The checked statement, checking it on first use. A failed check is not remembered: the next batch checks
@@ -89,13 +128,12 @@ final class SQLSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
             throw SQLLoaderError(.keysMarker, loader: name, sql: sql, detail: "\(markers.count)")
         }
         let utf8 = Array(sql.utf8)
-        let rewritten =
-            String(decoding: utf8[..<marker], as: UTF8.self) + "SELECT +value FROM main.json_each(:keys)"
-            + String(decoding: utf8[(marker + 5)...], as: UTF8.self)
+        let before = String(decoding: utf8[..<marker], as: UTF8.self)
+        let after = String(decoding: utf8[(marker + 5)...], as: UTF8.self)
         let (name, sql, keyColumn, reads, valueCount) = (name, sql, keyColumn, reads, values.count)
-        let built = try await database.readOutsideTransaction { connection in
+        var built = try await database.readOutsideTransaction { connection in
             try connection.checkSQLLoaderStatement(
-                rewritten,
+                before + "SELECT +value FROM main.json_each(:keys)" + after,
                 loader: name,
                 sql: sql,
                 keyColumn: keyColumn,
@@ -103,6 +141,8 @@ final class SQLSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                 valueCount: valueCount
             )
         }
+        built.beforeKeys = before
+        built.afterKeys = after
         checked.withLock { $0 = built }
         return built
     }
@@ -116,6 +156,21 @@ struct SQLLoaderStatement: Sendable {
     let keysParameter: Int
     /// The number of parameters.
     let parameterCount: Int
+    /// Whether the statement can bind one value per key (``valuesSQL(length:)``): it has no numbered parameter
+    /// (`?2`), whose number would no longer be its position once the list adds parameters.
+    let bindsValues: Bool
+    /// The user's SQL before and after the `:keys` marker.
+    var beforeKeys = ""
+    var afterKeys = ""
+
+    /// The statement with `length` keys bound one value each: `… IN (SELECT +column1 FROM (VALUES (?),(?),…)) …`.
+    /// Its `?` take the positions from the marker's on, so the loader's values before and after keep theirs.
+    func valuesSQL(length: Int) -> String {
+        var sql = beforeKeys + "SELECT +column1 FROM (VALUES (?)"
+        sql.reserveCapacity(sql.utf8.count + length * 4 + afterKeys.utf8.count + 2)
+        for _ in 1..<max(length, 1) { sql += ",(?)" }
+        return sql + ")" + afterKeys
+    }
 }
 
 /// The byte offsets of the `:keys` parameters in `sql`: the token `:keys`, outside string literals, quoted
@@ -229,7 +284,16 @@ extension SQLiteSourceConnection {
         where !reads.contains(where: { $0.caseInsensitiveCompare(table) == .orderedSame }) {
             throw fail(.undeclaredTable, table)
         }
-        return .init(sql: rewritten, keysParameter: keysParameter, parameterCount: parameterCount)
+        // A numbered parameter (`?2`) keeps its number in the `VALUES` form, where the positions after the keys move.
+        let numbered = (1...parameterCount).contains { index in
+            sqlite3_bind_parameter_name(statement, Int32(index)).map { $0.pointee == 0x3F } ?? false  // "?"
+        }
+        return .init(
+            sql: rewritten,
+            keysParameter: keysParameter,
+            parameterCount: parameterCount,
+            bindsValues: !numbered
+        )
     }
 
     /// Whether `sql` (the text after a statement) holds another statement, or text SQLite cannot read as nothing but

@@ -33,22 +33,27 @@ final class TableSource<Key: SQLiteKey, Row: Sendable>: Sendable {
         var existingColumns: [String] = []
         /// For a page loader: how many values its cursors hold (the `orderBy` value and the tie-break's).
         var cursorWidth = 0
-        /// The SQL around the keys' `json_each(?)`, for the form that binds one value per key (``valuesSQL(length:)``);
-        /// `nil` for a statement whose keys are JSON arrays (composite keys, pages), which only `json_each` reads.
+        /// The statement for the form that binds one row of values per key (``valuesSQL(length:)``): the SQL
+        /// around its keys' table, and that table's columns.
         var valuesForm: ValuesForm?
 
-        /// The SQL before and after the keys' table `"k"` in ``sql``.
+        /// The SQL before and after the keys' table `"k"` of the `VALUES` form, and the columns of that table after
+        /// `"key"` (each key's position): `"value"` for a one-column key; `"p0"`, `"p1"`… for the parts of a
+        /// composite key, which the statement matches with `"t"."a" = +"k"."p0" AND …`; `"p0"` and `"value"` for a
+        /// page request, its key and the JSON `[null, first, cursor]` (``SQLiteMultiValueKey``).
         struct ValuesForm: Sendable, Equatable {
             let prefix: String
             let suffix: String
+            let columns: [String]
 
             /// Splits `marked`, the statement built with a NUL character for its keys' table (no checked name,
             /// filter or table holds one), or `nil` unless the marker appears exactly once.
-            init?(marked: String) {
+            init?(marked: String, columns: [String] = ["value"]) {
                 let parts = marked.components(separatedBy: "\0")
                 guard parts.count == 2 else { return nil }
                 prefix = parts[0]
                 suffix = parts[1]
+                self.columns = columns
             }
         }
 
@@ -57,16 +62,22 @@ final class TableSource<Key: SQLiteKey, Row: Sendable>: Sendable {
             sql == other.sql && positionIndex == other.positionIndex && ordered == other.ordered
         }
 
-        /// The statement with `length` keys bound one value each, in the order of the batch, before the values bound
-        /// after the keys: `SELECT … FROM (SELECT column1 AS "key", column2 AS "value" FROM (VALUES (0,?),(1,?),…))
-        /// AS "k" JOIN "users" AS "t" ON "t"."handle" = +"k"."value"`. Each row has its key's position, as the JSON
-        /// form's rows do. `nil` without a ``valuesForm``.
+        /// The statement with `length` keys bound one value each (one per column of the ``valuesForm``), in the
+        /// order of the batch, before the values bound after the keys: `SELECT … FROM (SELECT column1 AS "key",
+        /// column2 AS "value" FROM (VALUES (0,?),(1,?),…)) AS "k" JOIN "users" AS "t" ON "t"."handle" =
+        /// +"k"."value"`. Each row has its key's position, as the JSON form's rows do. `nil` without a
+        /// ``valuesForm``.
         func valuesSQL(length: Int) -> String? {
             guard let valuesForm else { return nil }
-            var sql = valuesForm.prefix + "(SELECT column1 AS \"key\", column2 AS \"value\" FROM (VALUES "
-            sql.reserveCapacity(sql.utf8.count + length * 12 + valuesForm.suffix.utf8.count + 8)
+            var sql = valuesForm.prefix + "(SELECT column1 AS \"key\""
+            for (offset, column) in valuesForm.columns.enumerated() {
+                sql += ", column\(offset + 2) AS \(sqlIdentifier(column))"
+            }
+            sql += " FROM (VALUES "
+            let row = String(repeating: ",?", count: valuesForm.columns.count) + ")"
+            sql.reserveCapacity(sql.utf8.count + length * (row.utf8.count + 7) + valuesForm.suffix.utf8.count + 8)
             for position in 0..<length {
-                sql += position == 0 ? "(0,?)" : ",(\(position),?)"
+                sql += (position == 0 ? "(" : ",(") + String(position) + row
             }
             return sql + ")) AS \"k\"" + valuesForm.suffix
         }
@@ -137,21 +148,17 @@ final class TableSource<Key: SQLiteKey, Row: Sendable>: Sendable {
         self.columns = reader.columns
     }
 
-    /// Whether a batch with a key JSON cannot carry exactly binds one value per key (``Statement/valuesForm``): every
-    /// statement but those whose keys are JSON arrays (composite keys, pages), which fail such a key alone with
-    /// ``TableLoaderError/Code/unsupportedKey``.
-    private var bindsValues: Bool { compositeKeyColumns.isEmpty && !pages }
-
     /// The rows of `keys`, each with the index in `keys` of the key it matched, in the order of the query; and, by
-    /// index, the keys that failed before any query (for composite keys and pages, a key JSON cannot carry exactly,
-    /// text containing NUL: every other statement binds such a batch one value per key).
+    /// index, the keys that failed before any query. A batch with a key JSON cannot carry exactly (text containing
+    /// NUL, a blob, or a composite key or page request with such a part) binds one row of values per key instead
+    /// (``Statement/valuesForm``).
     ///
     /// `nil` keys never match and are not sent. No query runs when no key is left.
     ///
     /// A row that fails to decode fails only the key it matched (each key it matched), with its
     /// ``ColumnDecodingError``: the other keys of the batch get their rows.
     func fetch(_ keys: [Key]) async throws -> Rows {
-        var batch = reader.encodeKeys(keys, orderBy != nil, bindsValues)
+        var batch = reader.encodeKeys(keys, orderBy != nil, true)
         guard !batch.sent.isEmpty else { return ([], located(batch.failures)) }
         try shape.check(table: table)
         let statement = try await checkedStatement()
@@ -216,7 +223,15 @@ final class TableSource<Key: SQLiteKey, Row: Sendable>: Sendable {
     ) throws -> Read {
         let (table, readRows, sent, json) = (table, reader.readRows, batch.sent, batch.json)
         if let values = batch.values {
-            return try queryValues(statement, values, sent, primes: primes, on: connection, rediscover: rediscover)
+            return try queryValues(
+                statement,
+                values,
+                sent,
+                keys,
+                primes: primes,
+                on: connection,
+                rediscover: rediscover
+            )
         }
         var sql = statement.sql
         var resultColumn = statement.positionIndex
@@ -266,15 +281,17 @@ final class TableSource<Key: SQLiteKey, Row: Sendable>: Sendable {
     /// For a page loader, how many values its cursors hold, once its statement is built.
     var cursorWidth: Int? { statement.withLock { $0?.cursorWidth } }
 
-    /// Runs the batch's statement with one bound value per key (``Statement/valuesSQL(length:)``), the statement's
-    /// own values after them: in chunks of at most ``KeyBinding/longestLength`` keys, each padded with `NULL` (which
-    /// matches no row) to the next of ``KeyBinding/paddedLengths``, so that a connection caches a few statements per
-    /// loader whatever the batch sizes. Every chunk runs in the batch's read transaction, in the snapshot of the batch.
+    /// Runs the batch's statement with one bound value per key (per column of its keys' table:
+    /// ``Statement/valuesSQL(length:)``), the statement's own values after them: in chunks of at most
+    /// ``KeyBinding/longestLength(width:)`` keys, each padded with `NULL` (which matches no row) to the next of
+    /// ``KeyBinding/paddedLengths``, so that a connection caches a few statements per loader whatever the batch
+    /// sizes. Every chunk runs in the batch's read transaction, in the snapshot of the batch.
     /// A statement with no `VALUES` form fails every key sent with ``TableLoaderError/Code/unsupportedKey``.
     private func queryValues(
         _ statement: Statement,
         _ values: [SQLiteValue],
         _ sent: [Int],
+        _ keys: [Key],
         primes: Bool,
         on connection: SQLiteSourceConnection,
         rediscover: Bool
@@ -285,19 +302,21 @@ final class TableSource<Key: SQLiteKey, Row: Sendable>: Sendable {
         var identities: [SQLiteValue] = []
         let identity = primes ? statement.identityIndex : nil
         var schemaVersion = statement.schemaVersion
+        // The values each key takes: the columns of the keys' table after its position.
+        let width = statement.valuesForm?.columns.count ?? 1
         var start = 0
-        while start < values.count {
-            let end = min(start + KeyBinding.longestLength, values.count)
-            let length = KeyBinding.paddedLength(end - start)
+        while start < sent.count {
+            let end = min(start + KeyBinding.longestLength(width: width), sent.count)
+            let length = KeyBinding.paddedLength(end - start, width: width)
             let chunkSent = Array(sent[start..<end])
             guard let sql = statement.valuesSQL(length: length) else {
-                for (offset, index) in sent.enumerated() {
-                    failures[index] = TableLoaderError.unsupportedKey(values[offset], table: table, column: keyColumn)
+                for index in sent {
+                    failures[index] = TableLoaderError.unsupportedKey(keys[index], table: table, column: keyColumn)
                 }
                 return ([], failures, [])
             }
-            var bound = Array(values[start..<end])
-            bound.append(contentsOf: repeatElement(.null, count: length - bound.count))
+            var bound = Array(values[start * width..<end * width])
+            bound.append(contentsOf: repeatElement(.null, count: (length - (end - start)) * width))
             bound += statement.values
             let read = try connection.withCachedStatement(sql) { prepared in
                 try prepared.bind(bound, keyCount: chunkSent.count, table: table)
@@ -314,7 +333,7 @@ final class TableSource<Key: SQLiteKey, Row: Sendable>: Sendable {
         let current = try builtStatement(from: schema(on: connection))
         self.statement.withLock { $0 = current }
         guard rediscover, !current.hasSameSQL(as: statement) else { return (rows, failures, identities) }
-        return try queryValues(current, values, sent, primes: primes, on: connection, rediscover: false)
+        return try queryValues(current, values, sent, keys, primes: primes, on: connection, rediscover: false)
     }
 
     /// The statement, checking the schema on first use. A failed check is not remembered: the next batch checks
@@ -456,6 +475,13 @@ final class TableSource<Key: SQLiteKey, Row: Sendable>: Sendable {
             ? "\(qualified(key)) = +\"k\".\"value\""
             : keys.enumerated().map { "\(qualified($1)) = +json_extract(\"k\".\"value\", '$[\($0)]')" }
                 .joined(separator: " AND ")
+        // The `VALUES` form binds a composite key's parts (a page request's key) as columns of the keys' table, with
+        // a page request's size and cursor in its JSON `"value"` (``Statement/ValuesForm``).
+        let valuesKeyMatch =
+            keys.isEmpty
+            ? keyMatch
+            : keys.enumerated().map { "\(qualified($1)) = +\"k\".\"p\($0)\"" }.joined(separator: " AND ")
+        let valuesColumns = keys.isEmpty ? ["value"] : keys.indices.map { "p\($0)" } + (pages ? ["value"] : [])
 
         var selected: [String] = []
         var keyIndex: Int?
@@ -500,19 +526,18 @@ final class TableSource<Key: SQLiteKey, Row: Sendable>: Sendable {
                 )
             }
             var statement = try shapedStatement(keysTable: "\(keysSchema).json_each(?) AS \"k\"")
-            if compositeKeyColumns.isEmpty, !pages {
-                // The same statement with a marker for its keys' table, split into the `VALUES` form.
-                statement.valuesForm = try Statement.ValuesForm(marked: shapedStatement(keysTable: "\0").sql)
-            }
+            // The same statement with a marker for its keys' table, split into the `VALUES` form (a shaped
+            // loader's key is one column).
+            statement.valuesForm = try Statement.ValuesForm(marked: shapedStatement(keysTable: "\0").sql)
             return statement
         }
         // Last, so that the row's own columns keep their positions and names come first when decoding.
         let positionIndex = selected.count
         selected.append("\"k\".\"key\"")
-        let join = "\(keysSchema).json_each(?) AS \"k\" JOIN \(sqlIdentifier(table)) AS \"t\" ON \(keyMatch)"
         let prefix = "SELECT \(selected.joined(separator: ", ")) FROM "
-        // What follows the keys' table: the table, the key match, the order.
-        var joinTail = " JOIN \(sqlIdentifier(table)) AS \"t\" ON \(keyMatch)"
+        // What follows the keys' table: the table, the key match (of the JSON form, or of the `VALUES` form).
+        func joinTail(_ match: String) -> String { " JOIN \(sqlIdentifier(table)) AS \"t\" ON \(match)" }
+        var orderClause = ""
         var ordered: Ordered?
         if pages, let order {
             let tieBreak = try pageTieBreak(
@@ -520,23 +545,30 @@ final class TableSource<Key: SQLiteKey, Row: Sendable>: Sendable {
                 order: order,
                 require: require
             )
-            var statement = Statement(
-                sql: pagedSQL(
+            func paged(keysTable: String, match: String) -> String {
+                pagedSQL(
                     selected: selected,
-                    from: join,
+                    from: keysTable + joinTail(match),
                     order: [order] + tieBreak,
                     qualified: qualified
-                ),
+                )
+            }
+            var statement = Statement(
+                sql: paged(keysTable: "\(keysSchema).json_each(?) AS \"k\"", match: keyMatch),
                 positionIndex: Int32(positionIndex),
                 ordered: nil,
                 schemaVersion: schemaVersion
             )
             statement.cursorWidth = 1 + tieBreak.count
+            statement.valuesForm = Statement.ValuesForm(
+                marked: paged(keysTable: "\0", match: valuesKeyMatch),
+                columns: valuesColumns
+            )
             return statement
         } else if let order {
             let direction = descending ? " DESC" : ""
             // By key position first, so that each key's rows are one run; within a key, by `orderBy`.
-            joinTail += " ORDER BY \"k\".\"key\", \(qualified(order))\(direction)"
+            orderClause = " ORDER BY \"k\".\"key\", \(qualified(order))\(direction)"
             if let keyColumnInfo, keyColumnInfo.isBinary {
                 var selected = rowColumns
                 if keyIndex == nil {
@@ -554,7 +586,7 @@ final class TableSource<Key: SQLiteKey, Row: Sendable>: Sendable {
             }
         }
         return Statement(
-            sql: prefix + "\(keysSchema).json_each(?) AS \"k\"" + joinTail,
+            sql: prefix + "\(keysSchema).json_each(?) AS \"k\"" + joinTail(keyMatch) + orderClause,
             positionIndex: Int32(positionIndex),
             ordered: ordered,
             schemaVersion: schemaVersion,
@@ -562,8 +594,10 @@ final class TableSource<Key: SQLiteKey, Row: Sendable>: Sendable {
             primaryKey: identityIndex == nil ? nil : primaryKey,
             rowColumns: rowColumns,
             existingColumns: existing,
-            // A composite key's elements are JSON arrays, which only `json_each` reads.
-            valuesForm: keys.isEmpty ? Statement.ValuesForm(marked: prefix + "\0" + joinTail) : nil
+            valuesForm: Statement.ValuesForm(
+                marked: prefix + "\0" + joinTail(valuesKeyMatch) + orderClause,
+                columns: valuesColumns
+            )
         )
     }
 }
