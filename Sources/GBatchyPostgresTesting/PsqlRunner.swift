@@ -62,11 +62,12 @@ struct PsqlRunner: Sendable {
         let folder = fixturesDirectory.appendingPathComponent(name, isDirectory: true)
         let safeName = String(name.map { $0.isLetter || $0.isNumber ? $0 : "_" })
         let id = UUID().uuidString.prefix(8)
+        // The files psql runs, in order; `written` are the ones written here, removed afterwards (never the
+        // fixture's own `postgres.sql`, wherever the checkout lies).
         var files: [URL] = []
+        var written: [URL] = []
         defer {
-            for file in files where file.path.hasPrefix(scratchDirectory.path) {
-                try? FileManager.default.removeItem(at: file)
-            }
+            for file in written { try? FileManager.default.removeItem(at: file) }
         }
         for part in ["schema", "data"] {
             let source = folder.appendingPathComponent("\(part).sql")
@@ -78,6 +79,7 @@ struct PsqlRunner: Sendable {
             }
             let file = scratchDirectory.appendingPathComponent("\(safeName)-\(id).\(part).sql")
             files.append(file)
+            written.append(file)
             do {
                 try Data(PostgresFixtureTranslation.translate(text).utf8).write(to: file)
             } catch {
@@ -90,6 +92,7 @@ struct PsqlRunner: Sendable {
         if FileManager.default.fileExists(atPath: types.path) { files.append(types) }
         let reset = scratchDirectory.appendingPathComponent("\(safeName)-\(id).identities.sql")
         files.append(reset)
+        written.append(reset)
         do {
             try Data(PostgresFixtureTranslation.identityResetSQL.utf8).write(to: reset)
         } catch {

@@ -122,6 +122,42 @@ struct PostgresExactnessTests {
         }
     }
 
+    /// `loadFixture` removes the translated files it wrote and nothing else, even when the fixtures lie inside its
+    /// scratch folder (a checkout under the temporary folder): it once removed the fixture's own `postgres.sql`, and
+    /// every later copy of the fixture then had SQLite's column types.
+    @Test("loading a fixture keeps the fixture's files wherever they lie, and applies its PostgreSQL types")
+    func loadingAFixtureKeepsItsFiles() async throws {
+        let endpoint = try await sharedEndpoint.value
+        // The folder the endpoint's psql writes its scratch files to.
+        let scratch: String
+        if case .started(let server) = endpoint {
+            scratch = server.socketDirectory
+        } else {
+            scratch = NSTemporaryDirectory()
+        }
+        let copy = URL(fileURLWithPath: scratch).appendingPathComponent("fixtures-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: copy) }
+        let blog = copy.appendingPathComponent("blog", isDirectory: true)
+        try FileManager.default.createDirectory(at: blog, withIntermediateDirectories: true)
+        for file in ["schema.sql", "data.sql", "postgres.sql"] {
+            try FileManager.default.copyItem(
+                at: fixturesDirectory.appendingPathComponent("blog/\(file)"),
+                to: blog.appendingPathComponent(file)
+            )
+        }
+        let database = "blog_copy_\(ProcessInfo.processInfo.processIdentifier)"
+        try endpoint.psql("DROP DATABASE IF EXISTS \(database)")
+        try endpoint.createDatabase(database)
+        defer { _ = try? endpoint.psql("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+        try endpoint.loadFixture("blog", into: database, fixturesDirectory: copy)
+        let left = try FileManager.default.contentsOfDirectory(atPath: blog.path).sorted()
+        #expect(left == ["data.sql", "postgres.sql", "schema.sql"])
+        let scratchFiles = try FileManager.default.contentsOfDirectory(atPath: scratch)
+        #expect(!scratchFiles.contains { $0.hasPrefix("blog-") && $0.hasSuffix(".sql") })
+        let type = try endpoint.psql("SELECT pg_typeof(is_featured) FROM posts LIMIT 1", in: database)
+        #expect(type.trimmingCharacters(in: .whitespacesAndNewlines) == "boolean")
+    }
+
     @Test("a write clears the context's cached rows of the tables it wrote; a failed write leaves nothing")
     func writes() async throws {
         try await withBlogSource { pg, _, _ in

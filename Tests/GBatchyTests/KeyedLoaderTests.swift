@@ -33,7 +33,9 @@ struct KeyedLoaderTests {
     @Test("every method of the front batches, caches and clears by the loader key")
     func semantics() async throws {
         let users = UsersByID()
-        try await withBatchContext { () async throws in
+        // Serial, whatever GBATCHY_EXECUTION says: the test compares the order of keys in a batch, which a parallel
+        // context does not keep.
+        try await withBatchContext(.serial) { () async throws in
             async let a = users.load(UserID(raw: 1))
             async let b = users.loadAll([UserID(raw: 2), UserID(raw: 1)])
             let future = users.future(UserID(raw: 3))
