@@ -67,11 +67,16 @@ struct LoaderCache<Key: Hashable & Sendable, Value: Sendable>: QueueCache {
 
     /// Caches each value for its key, in one store for all of them, unless caching is off; a key already cached (or
     /// given twice: the first value counts) keeps its value.
+    @inlinable
     mutating func prime(contentsOf pairs: [(key: Key, value: Value)]) {
         guard caching, !pairs.isEmpty else { return }
         let store = BatchStore<Value>(outcome: .values(pairs.map(\.value)))
-        for (index, pair) in pairs.enumerated() where entries[pair.key] == nil {
-            entries[pair.key] = Slot(store: store, index: index)
+        entries.reserveCapacity(entries.count + pairs.count)
+        for index in pairs.indices {
+            // One hash finds or makes the entry; a key already cached keeps its slot.
+            update(&entries[pairs[index].key]) { slot in
+                if slot == nil { slot = Slot(store: store, index: index) }
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import GBatchy
 import GBatchySQLCore
 
 /// The per-row and per-key work of a table loader's batch, made where the loader is declared.
@@ -39,6 +40,11 @@ struct RowReader<Key: SQLiteKey, Row: Sendable>: Sendable {
             _ keys: [Key], _ rows: [(index: Int, row: Row)], _ failures: [Int: any Error],
             _ table: String, _ column: String
         ) -> [Result<Row?, any Error>]
+    /// Caches `rows` in the current context of `loader`, a by-primary-key loader of their table, each under its
+    /// primary key (`identities`, in the same order), unless the key is cached already: identity priming, with the
+    /// cache filled by code specialized for `Key` and `Row`.
+    @usableFromInline let primeRows:
+        @Sendable (_ loader: Loader<Key, Row?>, _ identities: [SQLiteValue], _ rows: [(index: Int, row: Row)]) -> Void
     /// The answers of a group loader, one per key of the batch, each key's rows in the order of the query.
     @usableFromInline let answerGroups:
         @Sendable (
@@ -135,6 +141,14 @@ struct RowReader<Key: SQLiteKey, Row: Sendable>: Sendable {
                 }
                 return .success(found[index])
             }
+        }
+        primeRows = { loader, identities, rows in
+            var pairs: [(key: Key, value: Row?)] = []
+            pairs.reserveCapacity(rows.count)
+            for position in rows.indices where position < identities.count {
+                if let key = Key(sqliteKeyValue: identities[position]) { pairs.append((key, rows[position].row)) }
+            }
+            loader.prime(contentsOf: pairs)
         }
         answerGroups = { keys, rows, failures in
             // Each row goes straight to its key's index: no hashing, and no order needed between keys.

@@ -77,12 +77,8 @@ extension TableSource {
 
 extension TableLoader: IdentityPriming {
     func primeRows(_ identities: [SQLiteValue], _ rows: [(index: Int, row: Row)]) {
-        var pairs: [(key: Key.SQLiteIdentity, value: Row?)] = []
-        pairs.reserveCapacity(rows.count)
-        for (identity, row) in zip(identities, rows) {
-            if let key = Key.SQLiteIdentity(sqliteKeyValue: identity) { pairs.append((key, row.row)) }
-        }
-        loader.prime(contentsOf: pairs)
+        // The reader's closure, made where the loader was declared: specialized for its key and row types.
+        primeWithReader(loader, identities, rows)
     }
 }
 

@@ -45,6 +45,8 @@ public final class TableLoader<Key: SQLiteKey, Row: Sendable>: KeyedLoader, Tabl
     /// The loader of ``list(where:_:orderBy:descending:limit:)``, one statement per list query.
     let lists: Loader<ListQuery, [Row]>
     private let source: TableSource<Key.SQLiteIdentity, Row>
+    /// Identity priming (``RowReader/primeRows``), specialized for `Key` and `Row` where the loader was declared.
+    let primeWithReader: @Sendable (Loader<Key.SQLiteIdentity, Row?>, [SQLiteValue], [(index: Int, row: Row)]) -> Void
 
     @usableFromInline
     init(
@@ -69,6 +71,7 @@ public final class TableLoader<Key: SQLiteKey, Row: Sendable>: KeyedLoader, Tabl
         )
         let answerRows = reader.answerRows
         self.source = source
+        self.primeWithReader = reader.primeRows
         self.table = table
         self.keyColumn = key
         let column = key
