@@ -20,4 +20,25 @@ enum KeyBinding {
         let longest = longestLength(width: width)
         return paddedLengths.first { $0 >= count && $0 <= longest } ?? longest
     }
+
+    /// `values`, `width` per key for `keyCount` keys, cut into the `VALUES` statements that bind them: each chunk's
+    /// keys (their range in the batch), its padded length, and its values padded with `NULL` (which matches no row)
+    /// to that length.
+    static func chunks(
+        of values: [SQLiteValue],
+        keyCount: Int,
+        width: Int
+    ) -> [(keys: Range<Int>, length: Int, bound: [SQLiteValue])] {
+        var chunks: [(keys: Range<Int>, length: Int, bound: [SQLiteValue])] = []
+        var start = 0
+        while start < keyCount {
+            let end = min(start + longestLength(width: width), keyCount)
+            let length = paddedLength(end - start, width: width)
+            var bound = Array(values[start * width..<end * width])
+            bound.append(contentsOf: repeatElement(.null, count: (length - (end - start)) * width))
+            chunks.append((start..<end, length, bound))
+            start = end
+        }
+        return chunks
+    }
 }

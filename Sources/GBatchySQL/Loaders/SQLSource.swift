@@ -56,23 +56,17 @@ final class SQLSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                 return try self.run(checked.sql, checked, keys: [json], sent, keyIndexes, on: connection)
             }
             var read = RowsRead<Row>()
-            var start = 0
-            while start < sent.count {
-                let end = min(start + KeyBinding.longestLength(width: 1), sent.count)
-                let length = KeyBinding.paddedLength(end - start, width: 1)
-                var bound = Array(values[start..<end])
-                bound += repeatElement(.null, count: length - (end - start))
-                let chunk = try self.run(
-                    checked.valuesSQL(length: length),
+            for chunk in KeyBinding.chunks(of: values, keyCount: sent.count, width: 1) {
+                let rows = try self.run(
+                    checked.valuesSQL(length: chunk.length),
                     checked,
-                    keys: bound.map { $0 as any SQLiteBindable },
-                    Array(sent[start..<end]),
+                    keys: chunk.bound.map { $0 as any SQLiteBindable },
+                    Array(sent[chunk.keys]),
                     keyIndexes,
                     on: connection
                 )
-                read.rows += chunk.rows
-                read.failures.merge(chunk.failures) { first, _ in first }
-                start = end
+                read.rows += rows.rows
+                read.failures.merge(rows.failures) { first, _ in first }
             }
             return read
         }
@@ -131,9 +125,10 @@ final class SQLSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
         let before = String(decoding: utf8[..<marker], as: UTF8.self)
         let after = String(decoding: utf8[(marker + 5)...], as: UTF8.self)
         let (name, sql, keyColumn, reads, valueCount) = (name, sql, keyColumn, reads, values.count)
-        var built = try await database.readOutsideTransaction { connection in
+        let built = try await database.readOutsideTransaction { connection in
             try connection.checkSQLLoaderStatement(
-                before + "SELECT +value FROM main.json_each(:keys)" + after,
+                beforeKeys: before,
+                afterKeys: after,
                 loader: name,
                 sql: sql,
                 keyColumn: keyColumn,
@@ -141,8 +136,6 @@ final class SQLSource<Key: SQLiteKey, Row: Decodable & Sendable>: Sendable {
                 valueCount: valueCount
             )
         }
-        built.beforeKeys = before
-        built.afterKeys = after
         checked.withLock { $0 = built }
         return built
     }
@@ -160,8 +153,8 @@ struct SQLLoaderStatement: Sendable {
     /// (`?2`), whose number would no longer be its position once the list adds parameters.
     let bindsValues: Bool
     /// The user's SQL before and after the `:keys` marker.
-    var beforeKeys = ""
-    var afterKeys = ""
+    let beforeKeys: String
+    let afterKeys: String
 
     /// The statement with `length` keys bound one value each: `… IN (SELECT +column1 FROM (VALUES (?),(?),…)) …`.
     /// Its `?` take the positions from the marker's on, so the loader's values before and after keep theirs.
@@ -229,13 +222,15 @@ func keysMarkers(in sql: String) -> [Int] {
 }
 
 extension SQLiteSourceConnection {
-    /// Checks a custom SQL loader's rewritten statement, without running it: one statement, read-only, the key
+    /// Checks a custom SQL loader's statement, its `:keys` marker (between `beforeKeys` and `afterKeys`) rewritten
+    /// as `SELECT +value FROM main.json_each(:keys)`, without running it: one statement, read-only, the key
     /// column among its result columns, one value per other parameter, every table it reads (from its program's
     /// `OpenRead` instructions, through views) declared in `reads`.
     ///
     /// - Throws: ``SQLLoaderError``, or ``SQLiteSourceError`` when the SQL does not prepare.
     func checkSQLLoaderStatement(
-        _ rewritten: String,
+        beforeKeys: String,
+        afterKeys: String,
         loader: String,
         sql: String,
         keyColumn: String,
@@ -245,6 +240,7 @@ extension SQLiteSourceConnection {
         func fail(_ code: SQLLoaderError.Code, _ detail: String) -> SQLLoaderError {
             SQLLoaderError(code, loader: loader, sql: sql, detail: detail)
         }
+        let rewritten = beforeKeys + "SELECT +value FROM main.json_each(:keys)" + afterKeys
         guard !rewritten.contains("\0") else {
             throw fail(.multipleStatements, "a NUL character")
         }
@@ -292,7 +288,9 @@ extension SQLiteSourceConnection {
             sql: rewritten,
             keysParameter: keysParameter,
             parameterCount: parameterCount,
-            bindsValues: !numbered
+            bindsValues: !numbered,
+            beforeKeys: beforeKeys,
+            afterKeys: afterKeys
         )
     }
 

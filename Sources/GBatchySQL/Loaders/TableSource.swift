@@ -304,20 +304,15 @@ final class TableSource<Key: SQLiteKey, Row: Sendable>: Sendable {
         var schemaVersion = statement.schemaVersion
         // The values each key takes: the columns of the keys' table after its position.
         let width = statement.valuesForm?.columns.count ?? 1
-        var start = 0
-        while start < sent.count {
-            let end = min(start + KeyBinding.longestLength(width: width), sent.count)
-            let length = KeyBinding.paddedLength(end - start, width: width)
-            let chunkSent = Array(sent[start..<end])
-            guard let sql = statement.valuesSQL(length: length) else {
+        for chunk in KeyBinding.chunks(of: values, keyCount: sent.count, width: width) {
+            let chunkSent = Array(sent[chunk.keys])
+            guard let sql = statement.valuesSQL(length: chunk.length) else {
                 for index in sent {
                     failures[index] = TableLoaderError.unsupportedKey(keys[index], table: table, column: keyColumn)
                 }
                 return ([], failures, [])
             }
-            var bound = Array(values[start * width..<end * width])
-            bound.append(contentsOf: repeatElement(.null, count: (length - (end - start)) * width))
-            bound += statement.values
+            let bound = chunk.bound + statement.values
             let read = try connection.withCachedStatement(sql) { prepared in
                 try prepared.bind(bound, keyCount: chunkSent.count, table: table)
                 let read = try readRows(prepared, statement.positionIndex, identity, chunkSent, nil)
@@ -327,7 +322,6 @@ final class TableSource<Key: SQLiteKey, Row: Sendable>: Sendable {
             rows += read.rows
             identities += read.identities
             failures.merge(read.failures) { first, _ in first }
-            start = end
         }
         guard schemaVersion != statement.schemaVersion else { return (rows, failures, identities) }
         let current = try builtStatement(from: schema(on: connection))
